@@ -1,0 +1,1 @@
+"""Domain core: money, records and the rules of credit management. No I/O, no ERP names."""
