@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from creditbridge.core.money import Money
 
 
-class DocType(str, Enum):
+class DocType(StrEnum):
     """The kind of receivable document. CM amounts are negative."""
 
     INVOICE = "INV"
@@ -24,7 +24,7 @@ class DocType(str, Enum):
     CREDIT_MEMO = "CM"
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     """Only open orders count in credit exposure."""
 
     OPEN = "open"

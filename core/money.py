@@ -86,6 +86,8 @@ class Money:
         """Build from text or an exact number: Money.of('12.50', 'EUR')."""
         if isinstance(amount, str):
             return cls(parse_decimal(amount), currency)
+        if isinstance(amount, int):
+            return cls(Decimal(amount), currency)
         return cls(amount, currency)
 
     @classmethod

@@ -1,0 +1,219 @@
+"""The `creditbridge` command line: import a ledger, print KPIs, write reports, run the demo.
+
+Each command works off a ledger folder (`--ledger DIR`, no store needed) or the store that
+`import` filled (`--store URL`, default a SQLite file in the current folder). Errors a user can
+fix (a bad file, an unreachable database) are printed as one clear message and exit non-zero,
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from creditbridge.adapters.files import LedgerError, read_ledger
+from creditbridge.core.columns import LedgerColumns
+from creditbridge.core.kpis.engine import KpiEngine
+from creditbridge.sync import kpi_output
+from creditbridge.sync.settings import DEFAULT_DEMO_DIR, store_url_from_env
+from creditbridge.sync.store import Store, StoreError
+
+app = typer.Typer(
+    name="creditbridge",
+    help="Credit management next to your ERP: AR KPIs, reports, credit limits and holds.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+LedgerOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ledger",
+        help="A ledger folder (customers.csv, invoices.csv, payments.csv, …) or .xlsx workbook; "
+        "read directly, no store needed.",
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store URL (sqlite:///file.db or postgresql+psycopg://…). "
+        "Default: $CREDITBRIDGE_STORE_URL, else sqlite:///creditbridge.db.",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Report date, YYYY-MM-DD (default: today). Figures are as of the end of it."),
+]
+PeriodOption = Annotated[
+    int, typer.Option("--period-days", min=1, help="Length of the period for sales-based KPIs, in days.")
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _parse_date(text: str | None, option: str) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"{option} {text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+@contextmanager
+def _progress(enabled: bool = True) -> Iterator[ProgressCallback]:
+    """A progress display fed by (stage, done, total) callbacks; silent when output is not a terminal."""
+    bars = Progress(
+        TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.completed:>10,}/{task.total:,}"),
+        TimeElapsedColumn(), console=console, disable=not enabled, transient=False,
+    )  # fmt: skip
+    tasks: dict[str, TaskID] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(stage, total=max(total, 1))
+        bars.update(tasks[stage], completed=done, total=max(total, 1))
+
+    with bars:
+        yield report
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the errors a user can act on into one message and an exit code."""
+    try:
+        yield
+    except LedgerError as exc:
+        raise _fail(f"the ledger has errors:\n{exc}") from None
+    except StoreError as exc:
+        raise _fail(str(exc), code=3) from None
+
+
+def _columns(ledger: Path | None, store: str | None) -> LedgerColumns:
+    if ledger is not None:
+        return read_ledger(ledger).to_columns()
+    with Store.open(store or store_url_from_env()) as opened:
+        return opened.load_columns()
+
+
+@app.command("import")
+def import_command(
+    ledger: Annotated[Path, typer.Option("--ledger", help="The ledger folder or .xlsx workbook to import.")],
+    store: StoreOption = None,
+    source: Annotated[str, typer.Option(help="Name of this source in the store.")] = "files",
+) -> None:
+    """Import a ledger folder into the store, in one transaction (re-importing changes nothing)."""
+    with _user_errors():
+        started = time.perf_counter()
+        tables = read_ledger(ledger)
+        for warning in tables.warnings:
+            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        url = store or store_url_from_env()
+        with Store.open(url) as opened, _progress(console.is_terminal) as progress:
+            summary = opened.import_ledger(tables, source=source, progress=progress)
+    console.print(
+        f"imported {ledger} into {Store.display_url(url)} in {time.perf_counter() - started:.1f} s", highlight=False
+    )
+    out.print(summary.describe(), highlight=False)
+
+
+@app.command("kpis")
+def kpis_command(
+    ledger: LedgerOption = None,
+    as_of: AsOfOption = None,
+    period_days: PeriodOption = 90,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")] = OutputFormat.table,
+    by_customer: Annotated[bool, typer.Option("--by-customer", help="Also report every customer.")] = False,
+    store: StoreOption = None,
+) -> None:
+    """AR KPIs as of a date: DSO (simple, countback, best possible), ADD, CEI, bad-debt ratio, aging."""
+    report_date = _parse_date(as_of, "--as-of")
+    with _user_errors():
+        report = KpiEngine(_columns(ledger, store)).compute(report_date, period_days, by_customer)
+    if output_format is OutputFormat.json:
+        sys.stdout.write(kpi_output.to_json(report) + "\n")
+    elif output_format is OutputFormat.csv:
+        sys.stdout.write(kpi_output.to_csv(report))
+    else:
+        if not report.company:
+            console.print("no open items in this ledger")
+        out.print(kpi_output.company_table(report))
+        if by_customer:
+            out.print(kpi_output.customer_table(report))
+
+
+@app.command("report")
+def report_command(
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.html (self-contained, with charts) or FILE.xlsx.")],
+    ledger: LedgerOption = None,
+    as_of: AsOfOption = None,
+    period_days: PeriodOption = 90,
+    title: Annotated[str, typer.Option(help="Title shown on the report.")] = "Accounts receivable",
+    store: StoreOption = None,
+) -> None:
+    """Write the AR report: aging, DSO/CEI trend over 12 months, top overdue customers."""
+    from creditbridge.sync.reports import build_report, write_report
+
+    if out_file.suffix.lower() not in (".html", ".xlsx"):
+        raise _fail(f"--out must end in .html or .xlsx, got {out_file.name!r}")
+    report_date = _parse_date(as_of, "--as-of")
+    with _user_errors():
+        report = build_report(_columns(ledger, store), report_date, period_days, title=title)
+    write_report(report, out_file)
+    console.print(f"report written to {out_file.resolve()}", highlight=False)
+
+
+@app.command("demo")
+def demo_command(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo company, store and reports go.")] = (
+        DEFAULT_DEMO_DIR
+    ),
+    customers: Annotated[int, typer.Option(min=1, help="Number of customers.")] = 300,
+    invoices: Annotated[int, typer.Option(min=1, help="Number of invoices over two years.")] = 30_000,
+    as_of: AsOfOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed and date give the same company.")] = 7,
+) -> None:
+    """Generate a sample company, import it into a SQLite store and write the AR report."""
+    from creditbridge.sync.demo import run_demo
+
+    report_date = _parse_date(as_of, "--as-of")
+    with _user_errors(), _progress() as progress:
+        result = run_demo(directory, customers=customers, invoices=invoices, as_of=report_date, seed=seed,
+                          progress=progress)  # fmt: skip
+    out.print(kpi_output.company_table(result.kpis))
+    out.print(f"\nLedger folder: {result.ledger_dir}", highlight=False)
+    out.print(f"Store:         {result.store_url}", highlight=False)
+    out.print(f"Import:        {result.import_summary.describe_short()}", highlight=False)
+    out.print(f"[bold]Report:        {result.html_report}[/]", highlight=False)
+    out.print(f"Workbook:      {result.xlsx_report}", highlight=False)
+    out.print(f"Done in {result.seconds:.1f} s. Open the report in a browser; it works offline.", highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,19 @@
+"""Where things go when the user says nothing: the store URL and the demo folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+STORE_URL_ENV = "CREDITBRIDGE_STORE_URL"
+DEFAULT_STORE_URL = "sqlite:///creditbridge.db"
+DEFAULT_DEMO_DIR = Path("creditbridge-demo")
+
+
+def store_url_from_env() -> str:
+    """$CREDITBRIDGE_STORE_URL, else a SQLite file in the current folder (the embedded default)."""
+    return os.environ.get(STORE_URL_ENV) or DEFAULT_STORE_URL
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
