@@ -42,9 +42,21 @@ def _day(d: date) -> int:
     return (d - _EPOCH).days
 
 
+def _days(dates: npt.NDArray[np.datetime64]) -> I64:
+    """Epoch-day numbers of datetime64 dates (a view when they are already day-precision)."""
+    if dates.dtype == np.dtype("datetime64[D]"):
+        return dates.view(np.int64)
+    return dates.astype("datetime64[D]").view(np.int64)
+
+
 def _month_index(days: I64) -> I64:
-    """Months since 1970-01 of each epoch-day number."""
-    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    """Months since 1970-01 of each epoch-day number (via a table of the days spanned: fast)."""
+    if not len(days):
+        return days.copy()
+    first = int(days.min())
+    span = np.arange(first, int(days.max()) + 1, dtype=np.int64)
+    month_of_day = span.view("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    months: I64 = month_of_day[days - first]
     return months
 
 
@@ -80,57 +92,51 @@ class KpiEngine:
         self.columns = columns
         n_currencies = max(len(columns.currencies), 1)
         group_key = columns.item_customer.astype(np.int64) * n_currencies + columns.item_currency
-        due = columns.item_due.astype("datetime64[D]").astype(np.int64)
-        order = np.lexsort((due, group_key))
+        due = _days(columns.item_due)
+        self._due_min = int(due.min()) if len(due) else 0
+        self._due_span = (int(due.max()) - self._due_min + 1) if len(due) else 1
+        self._due_stride = self._due_span + 1
+        # One sort by (group, due date): each group is a run, each aging bucket a sub-run.
+        due_offset = due - self._due_min
+        order = np.argsort(group_key * self._due_stride + due_offset)
 
         self._amount: I64 = columns.item_amount[order]
-        self._date: I64 = columns.item_date.astype("datetime64[D]").astype(np.int64)[order]
-        self._due: I64 = due[order]
+        self._date: I64 = _days(columns.item_date)[order]
         self._month: I64 = _month_index(self._date)
-        sorted_key = group_key[order]
+        sorted_group_key = group_key[order]
 
         # Groups present, their runs of items, and their customer and currency.
-        if len(sorted_key):
-            starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+        if len(sorted_group_key):
+            starts = np.flatnonzero(np.r_[True, sorted_group_key[1:] != sorted_group_key[:-1]])
         else:
             starts = np.zeros(0, dtype=np.int64)
         self._group_starts: I64 = starts.astype(np.int64)
-        self._group_ends: I64 = np.r_[starts[1:], len(sorted_key)].astype(np.int64)
-        group_keys = sorted_key[starts]
+        self._group_ends: I64 = np.r_[starts[1:], len(sorted_group_key)].astype(np.int64)
+        group_keys = sorted_group_key[starts]
         self.group_customer: I64 = group_keys // n_currencies
         self.group_currency: I64 = group_keys % n_currencies
         self._group_of_item: I64 = np.repeat(
             np.arange(len(starts), dtype=np.int64), self._group_ends - self._group_starts
         )
+        # The sort key again, on dense group numbers: bucket edges are group * stride + due offset.
+        self._group_due_key: I64 = self._group_of_item * self._due_stride + due_offset[order]
 
-        # Composite (group, due) key for bucket boundaries by searchsorted.
-        self._due_min = int(self._due.min()) if len(self._due) else 0
-        due_span = (int(self._due.max()) - self._due_min + 1) if len(self._due) else 1
-        self._due_stride = due_span + 1
-        self._due_span = due_span
-        self._group_due_key: I64 = self._group_of_item * self._due_stride + (self._due - self._due_min)
-
-        # Settlements sorted by the position of the item they settle.
+        # Settlements point at the sorted position of the item they settle (no sort needed).
         position_of_item = np.empty(len(order), dtype=np.int64)
         position_of_item[order] = np.arange(len(order), dtype=np.int64)
-        settle_pos = position_of_item[columns.settle_item.astype(np.int64)]
-        settle_order = np.argsort(settle_pos, kind="stable")
-        settle_pos = settle_pos[settle_order]
-        self._settle_amount: I64 = columns.settle_amount[settle_order]
-        self._settle_date: I64 = columns.settle_date.astype("datetime64[D]").astype(np.int64)[settle_order]
-        self._settle_writeoff = columns.settle_is_writeoff[settle_order]
-        self._item_settle_bounds: I64 = np.searchsorted(
-            settle_pos, np.arange(len(order) + 1, dtype=np.int64)
-        ).astype(np.int64)
+        self._settle_pos: I64 = position_of_item[columns.settle_item.astype(np.int64)]
+        self._settle_group: I64 = self._group_of_item[self._settle_pos]
+        self._settle_amount: I64 = columns.settle_amount
+        self._settle_date: I64 = _days(columns.settle_date)
+        self._settle_writeoff = columns.settle_is_writeoff
         self._first_month = int(self._month.min()) if len(self._month) else 0
 
     # -- per-item and per-group sums ---------------------------------------------------------
 
     def _open_at(self, day: int) -> I64:
         """Open amount of every (sorted) item at the end of `day`; 0 for items not yet dated."""
-        settled_by_day = np.where(self._settle_date <= day, self._settle_amount, 0)
-        settled_prefix = _prefix(settled_by_day)
-        settled = _sums_between(settled_prefix, self._item_settle_bounds[:-1], self._item_settle_bounds[1:])
+        settled = np.zeros(len(self._amount), dtype=np.int64)
+        np.add.at(settled, self._settle_pos, np.where(self._settle_date <= day, self._settle_amount, 0))
         open_amount: I64 = np.where(self._date <= day, self._amount - settled, 0)
         return open_amount
 
@@ -164,8 +170,8 @@ class KpiEngine:
         sales = _sums_between(_prefix(np.where(in_period, self._amount, 0)), starts, ends)
 
         wo_in_period = self._settle_writeoff & (self._settle_date > start_day) & (self._settle_date <= day)
-        wo_prefix = _prefix(np.where(wo_in_period, self._settle_amount, 0))
-        writeoffs = _sums_between(wo_prefix, self._item_settle_bounds[starts], self._item_settle_bounds[ends])
+        writeoffs = np.zeros(len(starts), dtype=np.int64)
+        np.add.at(writeoffs, self._settle_group, np.where(wo_in_period, self._settle_amount, 0))
 
         monthly_sales = self._monthly_sales(as_of) if monthly else np.zeros((len(starts), 0), dtype=np.int64)
         return _Sums(ar, ar_start, buckets, sales, writeoffs, monthly_sales)
@@ -281,8 +287,16 @@ def countback_days(ar_units: int, monthly_sales: Sequence[int], month_days: Sequ
     return days
 
 
+_UNITS_PER_CENT = UNITS_PER_MAJOR // 100
+
+
 def _amount(units: int) -> Decimal:
-    return (Decimal(units) / _UNITS).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+    """Units to a Decimal rounded half-even to cents, in integer arithmetic (exact and fast)."""
+    cents, rest = divmod(units, _UNITS_PER_CENT)
+    half = _UNITS_PER_CENT // 2
+    if rest > half or (rest == half and cents % 2):
+        cents += 1
+    return Decimal(cents) * _CENT
 
 
 def _round(value: Decimal | None) -> Decimal | None:
