@@ -136,7 +136,9 @@ def import_command(
             console.print(f"[yellow]warning:[/] {warning}", highlight=False)
         url = store or store_url_from_env()
         with Store.open(url) as opened, _progress(console.is_terminal) as progress:
-            summary = opened.import_ledger(tables, source=source, progress=progress)
+            summary = opened.import_ledger(
+                tables, source=source, progress=lambda stage, done, total: progress(f"Importing {stage}", done, total)
+            )
     console.print(
         f"imported {ledger} into {Store.display_url(url)} in {time.perf_counter() - started:.1f} s", highlight=False
     )

@@ -20,6 +20,8 @@ from creditbridge.sync.sample_company import generate_sample_company
 from creditbridge.sync.settings import sqlite_url
 from creditbridge.sync.store import ImportSummary, Store
 
+Progress = Callable[[str, int, int], None]
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -32,6 +34,14 @@ class DemoResult:
     seconds: float
 
 
+def _labelled(progress: Progress | None, verb: str) -> Progress | None:
+    """Prefix a stage name ('invoices') with what is being done to it ('Importing invoices')."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda stage, done, total: report(f"{verb} {stage}", done, total)
+
+
 def run_demo(
     directory: Path,
     *,
@@ -39,18 +49,19 @@ def run_demo(
     invoices: int,
     as_of: date,
     seed: int,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> DemoResult:
     started = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
     ledger_dir = directory / "ledger"
     generate_sample_company(
-        ledger_dir, customers=customers, invoices=invoices, as_of=as_of, seed=seed, progress=progress
-    )
+        ledger_dir, customers=customers, invoices=invoices, as_of=as_of, seed=seed,
+        progress=_labelled(progress, "Generating"),
+    )  # fmt: skip
     tables = read_ledger(ledger_dir)
     url = sqlite_url(directory / "creditbridge.db")
     with Store.open(url) as store:
-        summary = store.import_ledger(tables, source="demo", progress=progress)
+        summary = store.import_ledger(tables, source="demo", progress=_labelled(progress, "Importing"))
         columns = store.load_columns(source="demo")
     if progress:
         progress("Writing the report", 0, 1)

@@ -262,7 +262,7 @@ def generate_sample_company(
             documents_so_far += np.bincount(block.items.doc_type, minlength=3)
             tally.add(block)
             if progress:
-                progress("ledger", tally.invoices, invoices)
+                progress("invoices and payments", tally.invoices, invoices)
     return SampleSummary(folder=folder, customers=customers, **asdict(tally))
 
 
