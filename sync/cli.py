@@ -26,7 +26,6 @@ from creditbridge.core.columns import LedgerColumns
 from creditbridge.core.kpis.engine import KpiEngine
 from creditbridge.sync import kpi_output
 from creditbridge.sync.settings import DEFAULT_DEMO_DIR, store_url_from_env
-from creditbridge.sync.store import Store, StoreError
 
 app = typer.Typer(
     name="creditbridge",
@@ -111,13 +110,19 @@ def _user_errors() -> Iterator[None]:
         yield
     except LedgerError as exc:
         raise _fail(f"the ledger has errors:\n{exc}") from None
-    except StoreError as exc:
-        raise _fail(str(exc), code=3) from None
+    except Exception as exc:
+        from creditbridge.sync.store import StoreError
+
+        if isinstance(exc, StoreError):
+            raise _fail(str(exc), code=3) from None
+        raise
 
 
 def _columns(ledger: Path | None, store: str | None) -> LedgerColumns:
     if ledger is not None:
         return read_ledger(ledger).to_columns()
+    from creditbridge.sync.store import Store  # deferred: SQLAlchemy and Alembic cost ~0.3 s to import
+
     with Store.open(store or store_url_from_env()) as opened:
         return opened.load_columns()
 
@@ -129,6 +134,8 @@ def import_command(
     source: Annotated[str, typer.Option(help="Name of this source in the store.")] = "files",
 ) -> None:
     """Import a ledger folder into the store, in one transaction (re-importing changes nothing)."""
+    from creditbridge.sync.store import Store
+
     with _user_errors():
         started = time.perf_counter()
         tables = read_ledger(ledger)

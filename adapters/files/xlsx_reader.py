@@ -13,9 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import polars as pl
-from openpyxl.utils.exceptions import InvalidFileException
 
 from creditbridge.adapters.files.errors import IssueLog
 from creditbridge.adapters.files.raw import LINE, RawSheet
@@ -45,6 +43,9 @@ def cell_text(value: Any) -> str | None:
 
 def read_workbook(path: Path, log: IssueLog) -> dict[str, RawSheet]:
     """The ledger sheets found in the workbook (by sheet name, case-insensitive); others are ignored."""
+    import openpyxl  # deferred: most ledgers are CSV, and openpyxl takes ~0.1 s to import
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
