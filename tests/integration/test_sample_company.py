@@ -226,7 +226,7 @@ def test_progress_is_reported_up_to_the_invoice_count(tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
     generate_sample_company(tmp_path, customers=10, invoices=500, as_of=AS_OF, progress=lambda *a: seen.append(a))
     assert seen[0] == ("customers", 10, 10)
-    assert seen[-1] == ("ledger", 500, 500)
+    assert seen[-1] == ("invoices and payments", 500, 500)
 
 
 @pytest.mark.skipif(
