@@ -224,5 +224,15 @@ def demo_command(
     out.print(f"Done in {result.seconds:.1f} s. Open the report in a browser; it works offline.", highlight=False)
 
 
+def _register_areas() -> None:
+    from creditbridge.sync.commands import config_commands, pull_commands, writeback_commands
+
+    for area in (config_commands, pull_commands, writeback_commands):
+        area.register(app)
+
+
+_register_areas()
+
+
 def main() -> None:
     app()

@@ -183,3 +183,7 @@ column_snapshots = sa.Table(
 """Derived data: the KPI columns of each source's latest full import (see `snapshots`)."""
 
 REPLICA_TABLES: tuple[sa.Table, ...] = (customers, open_items, payments, applications, orders, writeoffs)
+
+# Tables of later features live in modules of their own, on this same metadata; importing them
+# here registers them, so `metadata` always describes the whole schema the migrations create.
+from creditbridge.sync.store import pull_tables  # noqa: E402, F401
