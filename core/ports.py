@@ -38,6 +38,7 @@ class Capability(StrEnum):
     READ_ORDERS = "read_orders"
     READ_WRITEOFFS = "read_writeoffs"
     READ_CREDIT_PROFILES = "read_credit_profiles"
+    READ_DELETIONS = "read_deletions"  # deletions come back as tombstones; without it a full sweep finds them
     WRITE_CREDIT_PROFILE = "write_credit_profile"
     POST_CASH_APPLICATION = "post_cash_application"
 

@@ -7,13 +7,19 @@ query per table, and a join sorts rows into new, changed, unchanged and - in a f
 missing. Only new and changed rows are written (bulk, see `bulk`); changed and missing ones
 have their current version closed (`valid_to` = this import), never deleted, so history keeps
 them. All of it, and the `imports` row that records the run, commit together or not at all.
+
+A pull writes a page at a time instead (`upsert_page`, inside the pull's own transaction that
+also moves its cursor): the same hashing and versioning, but only the page's keys are read, and
+an `imports` row (full_snapshot false) is added only when the page changes something, so its
+versions get their own system time and `known_at` works for pulled sources as for imported ones.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -23,6 +29,7 @@ import sqlalchemy as sa
 
 from creditbridge.sync.store import schema, snapshots
 from creditbridge.sync.store.bulk import BulkIO, bulk_io, column
+from creditbridge.sync.store.engine import SQLITE_BEGIN_OPTION
 from creditbridge.sync.store.entities import (
     APPLICATIONS,
     DOC_TYPES,
@@ -444,3 +451,212 @@ def _rehashed(
     stale = merged.filter(pl.col("content_hash") != pl.col("stored_hash")).select("row_id", "content_hash")
     io.set_hashes(conn, entity.table, stale)
     return merged.drop("stored_hash").rename({"content_hash": "stored_hash"})
+
+
+# --- Page upserts: a pull writes one page of changes at a time -------------------------------------
+
+
+@dataclass(frozen=True)
+class TableChange:
+    """What one page says about one replica table.
+
+    `rows` (the table's typed key and content columns, one row per key) are the records as the
+    ERP has them now. `scope` says what the page speaks for: its columns are some of the table's
+    key columns (the first one text), and every current version matching a row of `scope` that is
+    not among `rows` is gone. A page of customers has scope = the keys of its records and of its
+    deletions; a page of payments speaks for all applications of its payments (scope: payment_id).
+    """
+
+    entity: Entity
+    rows: pl.DataFrame
+    scope: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """What `upsert_page` did: per table the counts, and the import id if anything was written.
+
+    `touched`: per table, the values of the scope's first column (the key, or the payment of an
+    application) of every row that was inserted, updated or closed.
+    """
+
+    import_id: int | None
+    counts: Mapping[str, EntityCounts]
+    touched: Mapping[str, frozenset[str]]
+
+    @property
+    def changed(self) -> bool:
+        return self.import_id is not None
+
+
+_SCOPE_CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+
+
+@contextmanager
+def source_transaction(engine: sa.Engine, source: str) -> Iterator[sa.Connection]:
+    """One write transaction for `source`, serialized with its imports and other pages.
+
+    SQLite takes the write lock at BEGIN (a page reads before it writes; a deferred transaction
+    could not upgrade its lock if another writer committed in between); PostgreSQL takes the
+    source's advisory lock, as `run_import` does, so import ids follow commit order per source.
+    Database errors roll back and surface as `StoreError`.
+    """
+    dbapi_error: type[BaseException] = getattr(engine.dialect.loaded_dbapi, "Error", sa.exc.DBAPIError)
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(source)})
+                yield conn
+    except (sa.exc.SQLAlchemyError, dbapi_error) as exc:
+        raise StoreError(f"a write to source {source!r} failed and was rolled back: {exc}") from exc
+
+
+def upsert_page(conn: sa.Connection, source: str, changes: Sequence[TableChange], rows_read: int) -> PageWrite:
+    """Apply one page's `changes` on `conn` (inside the caller's `source_transaction`).
+
+    Only the page's keys are read (never the whole table), their stored hashes recomputed under
+    this HASH_SCHEME (so a polars upgrade never makes an unchanged record look changed), and only
+    new and changed rows written; changed and gone ones have their current version closed. An
+    `imports` row (full_snapshot false) is created only if something changes: a page of
+    unchanged records writes nothing. When rows change, the source's column snapshot is dropped.
+    """
+    plans = [_plan_page(conn, source, change) for change in changes]
+    counts = {plan.entity.table: plan.counts for plan in plans}
+    touched = {plan.entity.table: plan.touched for plan in plans}
+    if not any(plan.to_write.height or plan.close_ids.len() for plan in plans):
+        return PageWrite(None, counts, touched)
+    io = bulk_io(conn)
+    now = utc_naive(datetime.now(UTC))
+    inserted = conn.execute(
+        sa.insert(schema.imports).values(
+            source=source,
+            started_at=now,
+            finished_at=now,
+            full_snapshot=False,
+            hash_scheme=_latest_scheme(conn, source) or HASH_SCHEME,
+            rows_read=rows_read,
+            rows_inserted=sum(c.inserted for c in counts.values()),
+            rows_updated=sum(c.updated for c in counts.values()),
+            rows_deleted=sum(c.deleted for c in counts.values()),
+            rows_unchanged=sum(c.unchanged for c in counts.values()),
+            counts={table: c.as_dict() for table, c in counts.items()},
+            warnings=[],
+        )
+    ).inserted_primary_key
+    assert inserted is not None
+    import_id = int(inserted[0])
+    for plan in plans:
+        io.close_versions(conn, plan.entity.table, plan.close_ids, import_id)
+        rows = plan.to_write.sort(plan.entity.key_names).select(
+            pl.lit(source, pl.Utf8).alias("source"),
+            *plan.entity.key_names,
+            *plan.entity.content_names,
+            "content_hash",
+            pl.lit(import_id, pl.Int32).alias("valid_from"),
+        )
+        io.insert(conn, plan.entity.table, rows, _ignore_chunk)
+    snapshots.drop(conn, source)
+    return PageWrite(import_id, counts, touched)
+
+
+@dataclass(frozen=True)
+class _PagePlan:
+    entity: Entity
+    to_write: pl.DataFrame
+    close_ids: pl.Series
+    counts: EntityCounts
+    touched: frozenset[str]
+
+
+def _ignore_chunk(_rows: int) -> None:
+    return None
+
+
+def _latest_scheme(conn: sa.Connection, source: str) -> str | None:
+    """The hash scheme of the source's last import: a page keeps it, so a full import after a
+    polars upgrade still re-hashes the rows that pages did not touch."""
+    imports = schema.imports
+    return conn.execute(
+        sa.select(imports.c.hash_scheme)
+        .where(imports.c.source == source, imports.c.finished_at.is_not(None))
+        .order_by(imports.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _plan_page(conn: sa.Connection, source: str, change: TableChange) -> _PagePlan:
+    """Sort one table's page rows into new, changed, unchanged and gone (see `upsert_page`)."""
+    entity = change.entity
+    _refuse_duplicates(entity, change.rows)
+    frame = change.rows.select(entity.key_names + entity.content_names).with_columns(content_hash(entity))
+    current = _current_in_scope(conn, source, entity, change.scope)
+    current = current.with_columns(content_hash(entity))
+    stale = current.filter(pl.col("content_hash") != pl.col("stored_hash")).select("row_id", "content_hash")
+    bulk_io(conn).set_hashes(conn, entity.table, stale)
+    current = current.select("row_id", *entity.key_names, pl.col("content_hash").alias("current_hash"))
+    joined = frame.join(current, on=entity.key_names, how="left")
+    is_new = pl.col("row_id").is_null()
+    is_changed = pl.col("row_id").is_not_null() & (pl.col("current_hash") != pl.col("content_hash"))
+    to_write = joined.filter(is_new | is_changed)
+    changed_ids = to_write.filter(pl.col("row_id").is_not_null())["row_id"]
+    gone = current.join(frame.select(entity.key_names), on=entity.key_names, how="anti")
+    gone_ids = gone["row_id"]
+    first = change.scope.columns[0]
+    touched = frozenset(to_write[first].cast(pl.Utf8).to_list()) | frozenset(gone[first].cast(pl.Utf8).to_list())
+    counts = EntityCounts(
+        inserted=to_write.height - changed_ids.len(),
+        updated=changed_ids.len(),
+        deleted=gone_ids.len(),
+        unchanged=frame.height - to_write.height,
+    )
+    return _PagePlan(entity, to_write, pl.concat([changed_ids, gone_ids]).cast(pl.Int64), counts, touched)
+
+
+def _pg_lookup(table: sa.Table, names: Sequence[str], key: str) -> sa.TextClause:
+    """Current versions for an array of key values, one index probe per value, on PostgreSQL.
+
+    Why not `key = ANY(:keys)` (or IN): right after a big first pull the table's statistics still
+    say it is nearly empty, so the planner - and psycopg's prepared generic plan - scans every
+    current row of the source per page (seconds per page at a million rows). The LATERAL probe
+    (`OFFSET 0` keeps it from being flattened into a join) uses the current-version index on
+    (source, key) whatever the statistics say. Names are the store's own columns, never input.
+    """
+    columns = ", ".join(f"t.{n}" for n in ("row_id", *names, "content_hash"))
+    return sa.text(
+        f"SELECT {columns} FROM unnest(CAST(:k AS text[])) AS k(v) CROSS JOIN LATERAL ("
+        f"SELECT * FROM {table.name} AS c WHERE c.source = :s AND c.{key} = k.v AND c.valid_to IS NULL OFFSET 0"
+        ") AS t"
+    )
+
+
+def _current_in_scope(conn: sa.Connection, source: str, entity: Entity, scope: pl.DataFrame) -> pl.DataFrame:
+    """The current versions (row id, key, content, stored hash) that match a row of `scope`.
+
+    Selected by the scope's first column (`IN`, in chunks), then narrowed by all of its columns.
+    """
+    table = schema.metadata.tables[entity.table]
+    names = [f.name for f in entity.fields]
+    frame_schema: dict[str, pl.DataType] = {
+        "row_id": pl.Int64(),
+        **{f.name: f.dtype for f in entity.fields},
+        "stored_hash": pl.Int64(),
+    }
+    first = scope.columns[0]
+    values = sorted(set(scope[first].to_list()))
+    rows: list[tuple[object, ...]] = []
+    if conn.dialect.name == "postgresql" and values:
+        rows.extend(tuple(row) for row in conn.execute(_pg_lookup(table, names, first), {"s": source, "k": values}))
+    else:
+        for offset in range(0, len(values), _SCOPE_CHUNK):
+            query = sa.select(table.c.row_id, *(table.c[n] for n in names), table.c.content_hash).where(
+                table.c.source == source,
+                table.c.valid_to.is_(None),
+                table.c[first].in_(values[offset : offset + _SCOPE_CHUNK]),
+            )
+            rows.extend(tuple(row) for row in conn.execute(query))
+    current = pl.DataFrame(rows, schema=frame_schema, orient="row")
+    if scope.width > 1 and current.height:
+        current = current.join(scope.unique(), on=scope.columns, how="semi")
+    return current

@@ -46,6 +46,7 @@ from creditbridge.sync.store.entities import (
 )
 from creditbridge.sync.store.errors import StoreError
 from creditbridge.sync.store.importer import utc_naive
+from creditbridge.sync.store.pull_tables import CREDIT_PROFILES
 
 
 class Versions:
@@ -189,6 +190,7 @@ def load_ledger(engine: sa.Engine, source: str | None, known_at: datetime | None
     with engine.connect() as conn:
         versions = Versions(conn, source, known_at)
         frames = {e.attribute: _read(conn, versions, versions.sources, e.table, _all_columns(e)) for e in ENTITIES}
+        pulled_profiles = _read(conn, versions, versions.sources, CREDIT_PROFILES.table, _all_columns(CREDIT_PROFILES))
     _refuse_collisions(frames["customers"], "customer_id", "customer", versions)
     _refuse_collisions(frames["invoices"], "item_id", "item", versions)
 
@@ -201,15 +203,7 @@ def load_ledger(engine: sa.Engine, source: str | None, known_at: datetime | None
         )
     return Ledger(
         customers=tuple(_customer(c) for c in customers),
-        profiles=tuple(
-            CreditProfile(
-                customer_id=c["customer_id"],
-                credit_limit=None if c["credit_limit"] is None else _money(c["credit_limit"], c["currency"]),
-                on_hold=bool(c["on_hold"]),
-                risk_class=c["risk_class"],
-            )
-            for c in customers
-        ),
+        profiles=_profiles(customers, pulled_profiles),
         items=tuple(_item(i) for i in items),
         payments=tuple(
             Payment(
@@ -228,6 +222,38 @@ def load_ledger(engine: sa.Engine, source: str | None, known_at: datetime | None
         ),
         orders=tuple(_order(o) for o in frames[ORDERS.attribute].sort("order_number").rows(named=True)),
     )
+
+
+def _profiles(customers: list[dict[str, Any]], pulled: pl.DataFrame) -> tuple[CreditProfile, ...]:
+    """Credit profiles: a pulled source's `credit_profiles` rows, else the customers' own columns.
+
+    A ledger-folder import keeps limit, hold and risk class in `customers`; a pull of an ERP that
+    has credit profiles keeps them (with the ERP's version) in `credit_profiles`. A source with
+    rows there takes its profiles from there only.
+    """
+    pulled_sources = set(pulled["source"].to_list())
+    by_customer: dict[str, CreditProfile] = {}
+    for c in customers:
+        if c["source"] in pulled_sources:
+            continue
+        by_customer[c["customer_id"]] = CreditProfile(
+            customer_id=c["customer_id"],
+            credit_limit=None if c["credit_limit"] is None else _money(c["credit_limit"], c["currency"]),
+            on_hold=bool(c["on_hold"]),
+            risk_class=c["risk_class"],
+        )
+    for p in pulled.rows(named=True):
+        limit, score = p["credit_limit"], p["score"]
+        by_customer[p["customer_id"]] = CreditProfile(
+            customer_id=p["customer_id"],
+            credit_limit=None if limit is None else _money(limit, p["currency"]),
+            on_hold=bool(p["on_hold"]),
+            risk_class=p["risk_class"],
+            score=None if score is None else from_units(score),
+            review_date=p["review_date"],
+            source_version=p["source_version"],
+        )
+    return tuple(by_customer[key] for key in sorted(by_customer))
 
 
 def _money(units: int, currency: str) -> Money:

@@ -1,0 +1,69 @@
+"""Keyset paging over a sweep of changes, with opaque tokens bound to the sweep they belong to.
+
+Why keyset, not offsets: changes are served in (changed_at, key) order, and a record edited
+during a sweep moves to the end of that order. With an offset, every record behind it would
+shift forward by one and the next page would skip one of them for good (its stamp is older than
+the sweep's start, so no later sweep reads it either). A token that says "continue after
+(changed_at, key) = X" skips nothing: the edited record is simply served again at the end.
+
+Why bind the token to the sweep: continuing a token with a different `since` or entity would
+silently skip or repeat records, so that is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from creditbridge.core.ports import Change, ChangePage, Entity
+
+
+def require_aware(since: datetime | None) -> None:
+    """Cursors are instants: a naive datetime cannot be compared with the ERP's UTC stamps."""
+    if since is not None and (since.tzinfo is None or since.utcoffset() is None):
+        raise ValueError(f"since must be timezone-aware, got {since!r}")
+
+
+def encode_token(entity: Entity, since: datetime | None, after: Change) -> str:
+    payload = {
+        "e": entity.value,
+        "s": None if since is None else since.isoformat(),
+        "t": after.changed_at.isoformat(),
+        "k": after.key,
+    }
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+
+
+def decode_token(token: str, entity: Entity, since: datetime | None) -> tuple[datetime, str]:
+    """The (changed_at, key) the token continues after; ValueError if malformed or from another sweep."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
+        token_entity, token_since = payload["e"], payload["s"]
+        after = (datetime.fromisoformat(payload["t"]), str(payload["k"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"not a page token of this ERP: {token!r}") from exc
+    stated = None if since is None else since.isoformat()
+    if token_entity != entity.value or token_since != stated:
+        raise ValueError(
+            f"page token belongs to another sweep ({token_entity} since {token_since}), not {entity} since {stated}"
+        )
+    return after
+
+
+def page_of(
+    changes: Sequence[Change],
+    entity: Entity,
+    since: datetime | None,
+    page_token: str | None,
+    page_size: int,
+    served_at: datetime,
+) -> ChangePage:
+    """One page of `changes` (filtered to >= since, in (changed_at, key) order) after the token's position."""
+    if page_token is not None:
+        after = decode_token(page_token, entity, since)
+        changes = [c for c in changes if (c.changed_at, c.key) > after]
+    page = tuple(changes[:page_size])
+    next_token = encode_token(entity, since, page[-1]) if len(changes) > page_size else None
+    return ChangePage(entity, page, next_token, served_at)

@@ -1,0 +1,512 @@
+"""The mapping file's schema: what finance IT may write in mappings/<erp>.yaml, checked strictly.
+
+Why strict pydantic models with `extra="forbid"`: a mapping decides which ERP field becomes a
+credit limit, so a typo (`credit_limt`) or a number where a code belongs (`0001` read as 1) must
+stop the sync with the file and line, never be ignored. One model per ERP (`QuickBooksMapping`,
+`SapMapping`, …) narrows `scope` and `writeback` to what that ERP has; all share the base
+`ErpMapping`, which is what the shell codes against.
+
+A mapping has five parts:
+- `scope`: which company / realm / company code / org / credit segment to read;
+- `fields`: per entity, core field -> ERP field (`name: DisplayName`), or `{field: ..., default: ...}`;
+- `translations`: code tables (payment terms -> days, ERP currency -> ISO, document types ->
+  INV/DM/CM, customer groups -> risk classes, hold flags -> true/false, order statuses). A table
+  that is absent means "the ERP already uses our codes"; a table that is present is complete,
+  and a code missing from it is an error naming the table (see `translation`);
+- `writeback`: how a credit limit and hold are written to this ERP (`mechanism` and its settings);
+- `version` and `description`.
+
+Checks of one value (an ERP field name's syntax, the QuickBooks tag format) are validators, so
+they are reported with the type errors; checks across sections (a write-back mechanism against
+the SAP system in `scope`) are `section_problems`, which the loader runs on every section that
+validated, so one pass over a file reports everything; models built in code run them too.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from creditbridge.core.model import DocType, OrderStatus
+from creditbridge.mappings import translation
+
+ErpKind = Literal["quickbooks", "sap", "oracle", "files", "memory"]
+ERP_KINDS: tuple[str, ...] = ("quickbooks", "sap", "oracle", "files", "memory")
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
+Code = Annotated[str, Field(min_length=0, max_length=64)]
+
+# Free text for the files adapter's column headers; ERP field paths are checked per ERP (FieldRule).
+_ERP_FIELD_TEXT = r"^[^\x00-\x1f\x7f\"'`;\\]{1,128}$"
+ERP_IDENTIFIER = re.compile(r"^[A-Za-z_/][A-Za-z0-9_$#/]*(?:[.\-][A-Za-z_/][A-Za-z0-9_$#/]*)*$")
+"""An ERP field path: identifiers joined by '.' or '-' (`CurrencyRef.value`, `KNKK-KLIMK`, `/BIC/ZLIMIT`)."""
+FIELD_NAME_MESSAGE = (
+    "not an ERP field name: use the ERP's field path, letters, digits and _ joined by . or -, "
+    "e.g. KNKK.KLIMK or CurrencyRef.value"
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class FieldRule(_Strict):
+    """Where a core field comes from: an ERP field, a constant default, or both (default when empty)."""
+
+    field: Annotated[str, Field(pattern=_ERP_FIELD_TEXT)] | None = Field(
+        default=None, description="The ERP field (or CSV column) holding the value."
+    )
+    default: str | None = Field(default=None, max_length=256, description="Used when the ERP field is absent or empty.")
+
+    @field_validator("field")
+    @classmethod
+    def _erp_field_syntax(cls, value: str | None, info: ValidationInfo) -> str | None:
+        erp = info.context.get("erp") if info.context else None
+        if value is not None and erp not in (None, "files", "memory") and not ERP_IDENTIFIER.match(value):
+            raise PydanticCustomError("erp_field", FIELD_NAME_MESSAGE)
+        return value
+
+    @model_validator(mode="after")
+    def _field_or_default(self) -> Self:
+        if self.field is None and self.default is None:
+            raise PydanticCustomError("field_or_default", "give `field: <ERP field>` or `default: <value>`")
+        return self
+
+
+def _shorthand(value: Any) -> Any:
+    """`name: DisplayName` is short for `name: {field: DisplayName}`."""
+    if isinstance(value, str):
+        return {"field": value}
+    if isinstance(value, dict | FieldRule):
+        return value
+    raise PydanticCustomError(
+        "field_spec", "expected an ERP field name (text) or {field: ..., default: ...}, got {kind}",
+        {"kind": type(value).__name__},
+    )  # fmt: skip
+
+
+FieldSpec = Annotated[FieldRule, BeforeValidator(_shorthand, json_schema_input_type=str | FieldRule)]
+
+
+class _Entity(_Strict):
+    """Core field -> ERP field for one entity; fields without a default are required."""
+
+    def items(self) -> Iterator[tuple[str, FieldRule]]:
+        for name in type(self).model_fields:
+            rule = getattr(self, name)
+            if rule is not None:
+                yield name, rule
+
+
+class CustomerFields(_Entity):
+    customer_id: FieldSpec
+    name: FieldSpec
+    currency: FieldSpec | None = None
+    parent_id: FieldSpec | None = None
+    payment_terms_days: FieldSpec | None = Field(default=None, description="Translated by translations.payment_terms.")
+    risk_class: FieldSpec | None = Field(default=None, description="Translated by translations.risk_classes.")
+    tax_id: FieldSpec | None = None
+    bank_accounts: FieldSpec | None = None
+    active: FieldSpec | None = None
+
+
+class OpenItemFields(_Entity):
+    item_id: FieldSpec
+    doc_type: FieldSpec = Field(description="Translated by translations.document_types to INV, DM or CM.")
+    customer_id: FieldSpec
+    invoice_date: FieldSpec
+    due_date: FieldSpec | None = Field(default=None, description="Or baseline_date + payment_terms_days.")
+    baseline_date: FieldSpec | None = None
+    payment_terms_days: FieldSpec | None = None
+    amount: FieldSpec
+    open_amount: FieldSpec
+    currency: FieldSpec | None = None
+    po_number: FieldSpec | None = None
+    discount_percent: FieldSpec | None = None
+    discount_days: FieldSpec | None = None
+
+
+class PaymentFields(_Entity):
+    payment_id: FieldSpec
+    customer_id: FieldSpec
+    payment_date: FieldSpec
+    amount: FieldSpec
+    currency: FieldSpec | None = None
+    reference: FieldSpec | None = None
+    applications: FieldSpec | None = Field(default=None, description="Where the documents a payment settles are.")
+
+
+class OrderFields(_Entity):
+    order_number: FieldSpec
+    customer_id: FieldSpec
+    order_date: FieldSpec
+    amount: FieldSpec
+    currency: FieldSpec | None = None
+    status: FieldSpec | None = Field(default=None, description="Translated by translations.order_statuses.")
+
+
+class CreditProfileFields(_Entity):
+    customer_id: FieldSpec
+    credit_limit: FieldSpec | None = None
+    on_hold: FieldSpec | None = Field(default=None, description="Translated by translations.hold_flags.")
+    currency: FieldSpec | None = None
+    risk_class: FieldSpec | None = None
+    score: FieldSpec | None = None
+    review_date: FieldSpec | None = None
+    source_version: FieldSpec | None = Field(default=None, description="The ERP's record version (SyncToken, …).")
+
+
+class WriteOffFields(_Entity):
+    item_id: FieldSpec
+    written_off_on: FieldSpec
+    amount: FieldSpec
+    currency: FieldSpec | None = None
+    reason: FieldSpec | None = None
+
+
+class Fields(_Strict):
+    """Per entity, which ERP field holds each core field. Leave out an entity the ERP does not have."""
+
+    customers: CustomerFields
+    open_items: OpenItemFields | None = None
+    payments: PaymentFields | None = None
+    orders: OrderFields | None = None
+    credit_profiles: CreditProfileFields | None = None
+    writeoffs: WriteOffFields | None = None
+
+    def entities(self) -> Iterator[tuple[str, _Entity]]:
+        for name in type(self).model_fields:
+            entity = getattr(self, name)
+            if entity is not None:
+                yield name, entity
+
+
+TermDays = Annotated[int, Field(ge=0, le=3650)]
+RiskClass = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class Translations(_Strict):
+    """Code tables, ERP code -> our value. Absent: the ERP already uses our codes. Present: complete."""
+
+    payment_terms: dict[Code, TermDays] | None = Field(default=None, description="Payment terms code -> days.")
+    currencies: dict[Code, Currency] | None = Field(default=None, description="ERP currency code -> ISO 4217.")
+    document_types: dict[Code, Literal["INV", "DM", "CM"]] | None = Field(
+        default=None, description="Document type -> INV/DM/CM."
+    )
+    risk_classes: dict[Code, RiskClass] | None = Field(default=None, description="Customer group -> risk class.")
+    hold_flags: dict[Code, bool] | None = Field(default=None, description="How the ERP spells on hold (true/false).")
+    order_statuses: dict[Code, Literal["open", "closed", "cancelled"]] | None = Field(
+        default=None, description="Status -> open/closed/cancelled."
+    )
+
+
+class Scope(_Strict):
+    default_currency: Currency | None = Field(default=None, description="Currency of records that carry none.")
+
+
+class QuickBooksScope(Scope):
+    realm_id: Annotated[str, Field(pattern=r"^[0-9]{1,32}$")] | None = Field(
+        default=None, description="The QuickBooks company (realm) id; default: the connection's."
+    )
+    home_currency: Currency | None = None
+    include_inactive: bool = Field(default=True, description="Read inactive customers too (their items still count).")
+
+
+class SapScope(Scope):
+    system: Literal["ecc", "s4"] = Field(description="ecc: classic credit management (KNKK); s4: FSCM (UKM).")
+    company_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")]
+    credit_control_area: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")] | None = None
+    credit_segment: Annotated[str, Field(pattern=r"^[A-Z0-9_]{1,10}$")] | None = None
+    sales_organization: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")] | None = None
+
+
+class OracleScope(Scope):
+    org_id: Annotated[int, Field(ge=0)] = Field(description="The operating unit (ORG_ID) whose receivables to read.")
+    operating_unit: str | None = Field(default=None, max_length=240, description="Its name, for people.")
+    profile_level: Literal["account", "site"] = "account"
+
+
+class FilesScope(Scope):
+    pass
+
+
+class MemoryScope(Scope):
+    pass
+
+
+TAG_FIELDS = ("limit", "currency", "hold")
+DEFAULT_TAG_FORMAT = "[CREDIT limit={limit} {currency} hold={hold}]"
+
+
+class QuickBooksWriteback(_Strict):
+    """QuickBooks Online has no credit limit or hold field: where creditbridge puts them instead."""
+
+    mechanism: Literal["notes_tag", "custom_field", "inactive"] = Field(
+        description="notes_tag: a tag merged into Customer.Notes; custom_field: a Custom Fields API "
+        "field; inactive: a hold makes the customer inactive (the limit stays in creditbridge)."
+    )
+    custom_field_name: str | None = Field(default=None, min_length=1, max_length=64)
+    tag_format: str = Field(default=DEFAULT_TAG_FORMAT, min_length=1, max_length=200)
+
+    @field_validator("tag_format")
+    @classmethod
+    def _tag_format(cls, value: str) -> str:
+        found = tag_format_problems(value)
+        if found:
+            raise PydanticCustomError("tag_format", "; ".join(found))
+        return value
+
+
+class SapWriteback(_Strict):
+    mechanism: Literal["bapi_credit_account", "ukm_odata"] = Field(
+        description="bapi_credit_account: ECC KNKK via an RFC function; ukm_odata: S/4 API_CRDTMBUSINESSPARTNER."
+    )
+    credit_control_area: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")] | None = None
+    credit_segment: Annotated[str, Field(pattern=r"^[A-Z0-9_]{1,10}$")] | None = None
+    function_module: Annotated[str, Field(pattern=r"^[A-Z/][A-Z0-9_/]{0,29}$")] | None = Field(
+        default=None, description="ECC: the RFC-enabled function that writes KNKK (no released BAPI exists)."
+    )
+    block_reason: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,2}$")] | None = None
+
+
+class OracleWriteback(_Strict):
+    mechanism: Literal["profile_amounts_api"] = Field(
+        description="HZ_CUSTOMER_PROFILE_V2PUB: OVERALL_CREDIT_LIMIT and CREDIT_HOLD through the public API."
+    )
+    profile_class: str | None = Field(default=None, min_length=1, max_length=30)
+    currency: Currency = Field(description="The profile amounts row (one per currency) that holds the limit.")
+
+
+class DirectWriteback(_Strict):
+    mechanism: Literal["direct"] = "direct"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A check across fields that failed, at a path in the mapping (`("writeback", "function_module")`)."""
+
+    path: tuple[str | int, ...]
+    message: str
+    hint: str | None = None
+
+
+class ErpMapping(_Strict):
+    """A validated mapping file; frozen. Build with `load_mapping(path)` (errors with file:line)."""
+
+    version: Literal[1] = Field(default=1, description="Format of the mapping file.")
+    erp: ErpKind
+    description: str | None = Field(default=None, max_length=500)
+    scope: Scope
+    fields: Fields
+    translations: Translations = Translations()
+    writeback: QuickBooksWriteback | SapWriteback | OracleWriteback | DirectWriteback
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        """The file this mapping was read from (None when built in code)."""
+        return self._source
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Self:
+        if info.context and info.context.get("defer_checks"):
+            return self  # the loader runs problems() itself, to report each at its own line
+        found = self.problems()
+        if found:
+            raise ValueError("; ".join(f"{'.'.join(map(str, p.path))}: {p.message}" for p in found))
+        return self
+
+    def problems(self) -> list[Problem]:
+        """Checks across fields, beyond what each field's type says (empty: consistent)."""
+        found = [Problem(path, FIELD_NAME_MESSAGE) for path, rule in self._field_rules()
+                 if rule.field is not None and self.erp not in ("files", "memory")
+                 and not ERP_IDENTIFIER.match(rule.field)]  # fmt: skip
+        return found + type(self).section_problems(self.scope, self.fields, self.writeback)
+
+    @classmethod
+    def section_problems(cls, scope: Any, fields: Fields | None, writeback: Any) -> list[Problem]:
+        """Checks across sections; a section that did not validate is None and its checks are skipped."""
+        items = fields.open_items if fields is not None else None
+        if items is not None and items.due_date is None and items.payment_terms_days is None:
+            return [Problem(("fields", "open_items"), "an open item needs a due date",
+                            "map due_date, or baseline_date and payment_terms_days")]  # fmt: skip
+        return []
+
+    def _field_rules(self) -> Iterator[tuple[tuple[str | int, ...], FieldRule]]:
+        for entity, fields in self.fields.entities():
+            for core_field, rule in fields.items():
+                yield ("fields", entity, core_field), rule
+
+    # Translations ------------------------------------------------------------------------------
+
+    def translate(self, table: translation.TableName, code: object) -> object:
+        """The value of ERP `code` in translation table `table` (`translate("payment_terms", "NET30")` -> 30).
+
+        Raises `TranslationError` naming the table and this file when the table is present but
+        lacks the code, or when it is absent and the code is not already one of ours.
+        """
+        return translation.translate(self, table, code)
+
+    def payment_terms_days(self, code: object) -> int:
+        return translation.translate_terms(self, code)
+
+    def currency(self, code: object) -> str:
+        return translation.translate_currency(self, code)
+
+    def doc_type(self, code: object) -> DocType:
+        return translation.translate_doc_type(self, code)
+
+    def risk_class(self, code: object) -> str:
+        return translation.translate_risk_class(self, code)
+
+    def on_hold(self, code: object) -> bool:
+        return translation.translate_hold(self, code)
+
+    def order_status(self, code: object) -> OrderStatus:
+        return translation.translate_order_status(self, code)
+
+    def erp_code(self, table: translation.TableName, value: object) -> str:
+        """The ERP code that `table` translates to `value` (for write-back: `erp_code("hold_flags", True)`)."""
+        return translation.erp_code(self, table, value)
+
+    # Fields -----------------------------------------------------------------------------------
+
+    def erp_field(self, entity: str, core_field: str) -> str | None:
+        """The ERP field mapped to `core_field` of `entity` (None if unmapped or a constant)."""
+        rule = self.field_rule(entity, core_field)
+        return rule.field if rule else None
+
+    def field_rule(self, entity: str, core_field: str) -> FieldRule | None:
+        """How `core_field` of `entity` is read (None if the mapping leaves it out)."""
+        fields = getattr(self.fields, entity, None)
+        if fields is None:
+            return None
+        rule = getattr(fields, core_field, None)
+        return rule if isinstance(rule, FieldRule) else None
+
+
+class QuickBooksMapping(ErpMapping):
+    erp: Literal["quickbooks"]
+    scope: QuickBooksScope = QuickBooksScope()
+    writeback: QuickBooksWriteback
+
+    @classmethod
+    def section_problems(cls, scope: Any, fields: Fields | None, writeback: Any) -> list[Problem]:
+        found = super().section_problems(scope, fields, writeback)
+        wb = writeback if isinstance(writeback, QuickBooksWriteback) else None
+        if wb is not None and wb.mechanism == "custom_field" and wb.custom_field_name is None:
+            found.append(
+                Problem(
+                    ("writeback", "custom_field_name"),
+                    "mechanism custom_field needs custom_field_name",
+                    'the name of the String custom field on Customer, e.g. "Credit"',
+                )
+            )
+        return found
+
+
+MECHANISM: tuple[str | int, ...] = ("writeback", "mechanism")
+_ON_S4 = "on S/4HANA use mechanism: ukm_odata, or set scope.system: ecc"
+_ON_ECC = "on ECC use mechanism: bapi_credit_account, or set scope.system: s4"
+_KKBER = "set writeback.credit_control_area or scope.credit_control_area (KKBER, 4 characters)"
+_SEGMENT = "set writeback.credit_segment or scope.credit_segment (CREDIT_SGMNT)"
+_ZFM = "SAP has no released BAPI that writes KNKK: name your RFC-enabled wrapper, e.g. Z_CREDITBRIDGE_SET_CREDIT"
+
+
+class SapMapping(ErpMapping):
+    erp: Literal["sap"]
+    scope: SapScope
+    writeback: SapWriteback
+
+    @classmethod
+    def section_problems(cls, scope: Any, fields: Fields | None, writeback: Any) -> list[Problem]:
+        found = super().section_problems(scope, fields, writeback)
+        if not isinstance(writeback, SapWriteback) or not isinstance(scope, SapScope):
+            return found
+        ecc = writeback.mechanism == "bapi_credit_account"
+        if ecc and scope.system != "ecc":
+            found.append(Problem(MECHANISM, "bapi_credit_account writes ECC credit accounts (KNKK)", _ON_S4))
+        if ecc and (writeback.credit_control_area or scope.credit_control_area) is None:
+            found.append(Problem(("writeback", "credit_control_area"), "the credit control area is missing", _KKBER))
+        if ecc and writeback.function_module is None:
+            found.append(Problem(("writeback", "function_module"), "bapi_credit_account needs function_module", _ZFM))
+        if not ecc and scope.system != "s4":
+            found.append(Problem(MECHANISM, "ukm_odata writes S/4HANA credit accounts (UKM)", _ON_ECC))
+        if not ecc and (writeback.credit_segment or scope.credit_segment) is None:
+            found.append(Problem(("writeback", "credit_segment"), "the credit segment is missing", _SEGMENT))
+        return found
+
+    @property
+    def credit_control_area(self) -> str | None:
+        """The credit control area written to (ECC): the write-back's, else the scope's."""
+        return self.writeback.credit_control_area or self.scope.credit_control_area
+
+    @property
+    def credit_segment(self) -> str | None:
+        """The credit segment written to (S/4HANA): the write-back's, else the scope's."""
+        return self.writeback.credit_segment or self.scope.credit_segment
+
+
+class OracleMapping(ErpMapping):
+    erp: Literal["oracle"]
+    scope: OracleScope
+    writeback: OracleWriteback
+
+
+class FilesMapping(ErpMapping):
+    erp: Literal["files"]
+    scope: FilesScope = FilesScope()
+    writeback: DirectWriteback = DirectWriteback()
+
+
+class MemoryMapping(ErpMapping):
+    erp: Literal["memory"]
+    scope: MemoryScope = MemoryScope()
+    writeback: DirectWriteback = DirectWriteback()
+
+
+MAPPING_MODELS: dict[str, type[ErpMapping]] = {
+    "quickbooks": QuickBooksMapping,
+    "sap": SapMapping,
+    "oracle": OracleMapping,
+    "files": FilesMapping,
+    "memory": MemoryMapping,
+}
+
+
+def tag_format_problems(tag_format: str) -> list[str]:
+    """What is wrong with a QuickBooks tag format (empty: it is usable)."""
+    allowed = ", ".join("{" + f + "}" for f in TAG_FIELDS)
+    try:
+        parts = list(string.Formatter().parse(tag_format))
+    except ValueError as exc:
+        return [f"not a valid format ({exc}): use the placeholders {allowed}, and {{{{ for a literal brace"]
+    used = {name for _, name, _, _ in parts if name is not None}
+    found: list[str] = []
+    unknown = sorted(used - set(TAG_FIELDS))
+    if unknown:
+        found.append(f"unknown placeholder {{{unknown[0]}}}: the placeholders are {allowed}")
+    missing = [f for f in ("limit", "hold") if f not in used]
+    if missing:
+        found.append(f"the tag must contain {{{missing[0]}}}, e.g. {DEFAULT_TAG_FORMAT!r}")
+    literal_prefix = parts[0][0] if parts else ""
+    if len(literal_prefix.strip()) < 3:
+        found.append("the tag must start with fixed text of at least 3 characters (creditbridge finds its tag by it)")
+    return found

@@ -1,0 +1,107 @@
+"""The composition root: the one place that turns configuration into concrete objects.
+
+Jobs, the CLI and the HTTP service ask here for the store and for each connection's adapter
+and mapping; nothing else in the shell names an adapter class. Adapters are imported inside the
+functions, so an installation without an ERP's extra (python-quickbooks, oracledb) still runs
+every other command, and `creditbridge --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from creditbridge.core.model import Ledger
+from creditbridge.core.ports import Entity
+from creditbridge.sync.config import Config, ConfigError, ConnectionConfig
+
+if TYPE_CHECKING:
+    from creditbridge.mappings import ErpMapping
+    from creditbridge.sync.store import Store
+
+AVAILABLE_ERPS = ("files", "memory")
+"""ERPs whose adapter is part of this version; the others are configured but cannot run yet."""
+
+
+def open_store(config: Config) -> Store:
+    """The store of `config`, connected and migrated to this version (`StoreError` if it cannot be)."""
+    from creditbridge.sync.store import Store
+
+    return Store.open(config.store_url)
+
+
+def adapter_for(connection: ConnectionConfig, config: Config) -> object:
+    """The adapter of `connection`: an object with `erp_name`, `capabilities` and the ports it has.
+
+    Raises `ConfigError` naming the connection and the option when the configuration asks for
+    something this version cannot build.
+    """
+    where = f"connection {connection.name!r}" + (f" in {config.path}" if config.path else "")
+    if connection.erp == "memory":
+        from creditbridge.adapters.memory import InMemoryErp
+
+        state_path = _path_option(connection, "state_path", where, required=False)
+        page_size = connection.options.get("page_size", 100)
+        if not isinstance(page_size, int) or page_size < 1:
+            raise ConfigError(f"{where}: options.page_size must be a whole number of at least 1")
+        erp = InMemoryErp(state_path=state_path, name=connection.name, page_size=page_size)
+        seed = _path_option(connection, "seed_ledger", where, required=False)
+        if seed is not None and not erp.records(Entity.CUSTOMERS):
+            erp.seed(_seed_ledger(seed, where))
+        return erp
+    if connection.erp == "files":
+        from creditbridge.adapters.files.erp import LedgerFolderErp
+        from creditbridge.core.ports import ErpConfigError
+
+        folder = _path_option(connection, "folder", where, required=True)
+        assert folder is not None
+        try:
+            return LedgerFolderErp(folder, name=connection.name)
+        except ErpConfigError as exc:
+            raise ConfigError(f"{where}: {exc} (options.folder must be an existing folder)") from exc
+    raise ConfigError(
+        f"{where}: the {connection.erp} adapter is not part of this version of creditbridge yet "
+        f'(available: {", ".join(AVAILABLE_ERPS)}); export to a ledger folder and use erp = "files" meanwhile'
+    )
+
+
+def _seed_ledger(folder: Path, where: str) -> Ledger:
+    """The ledger folder a simulated ERP starts from (read once, when its state is still empty)."""
+    from creditbridge.adapters.files import LedgerError, read_ledger
+
+    try:
+        return read_ledger(folder).to_ledger()
+    except LedgerError as exc:
+        raise ConfigError(f"{where}: options.seed_ledger {folder} has errors:\n{exc}") from exc
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{where}: options.seed_ledger {folder} does not exist") from exc
+
+
+def mapping_for(connection: ConnectionConfig) -> ErpMapping | None:
+    """The connection's mapping file, loaded and checked (None if it names none).
+
+    Raises `MappingError` with every problem of the file, or `ConfigError` if the file is for
+    another ERP than the connection.
+    """
+    if connection.mapping is None:
+        return None
+    from creditbridge.mappings import load_mapping
+
+    mapping = load_mapping(connection.mapping)
+    if mapping.erp != connection.erp:
+        raise ConfigError(
+            f"connection {connection.name!r} is erp = {connection.erp!r}, but its mapping {connection.mapping} "
+            f"is for erp: {mapping.erp}"
+        )
+    return mapping
+
+
+def _path_option(connection: ConnectionConfig, key: str, where: str, *, required: bool) -> Path | None:
+    value = connection.options.get(key)
+    if value is None or value == "":
+        if required:
+            raise ConfigError(f'{where}: options.{key} is missing (add `options = {{ {key} = "..." }}`)')
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: options.{key} must be a path in quotes")
+    return Path(value)
