@@ -110,7 +110,7 @@ def _hold_reasons(profile: CreditProfile, found: Exposure, policy: HoldPolicy) -
         if found.total > allowed:
             reasons.append(Reason(
                 "over_limit",
-                f"exposure {found.total} exceeds the credit limit {limit.amount} {limit.currency}",
+                f"exposure {_shown(found.total)} exceeds the credit limit {_shown(limit.amount)} {limit.currency}",
                 (("open_ar", str(found.open_ar)), ("open_orders", str(found.open_orders)),
                  ("credit_limit", str(limit.amount)), ("tolerance_percent", str(policy.over_limit_tolerance_percent))),
             ))  # fmt: skip
@@ -118,10 +118,15 @@ def _hold_reasons(profile: CreditProfile, found: Exposure, policy: HoldPolicy) -
     if days is not None and found.oldest_past_due_days > days and found.past_due > policy.min_past_due_amount:
         reasons.append(Reason(
             "past_due",
-            f"{found.past_due} {found.currency} past due, oldest {found.oldest_past_due_days} days (> {days})",
+            f"{_shown(found.past_due)} {found.currency} past due, oldest {found.oldest_past_due_days} days (> {days})",
             (("past_due", str(found.past_due)), ("oldest_past_due_days", str(found.oldest_past_due_days))),
         ))  # fmt: skip
     return reasons
+
+
+def _shown(amount: Decimal) -> str:
+    """An amount as a person reads it in a reason: thousands separators, cents."""
+    return f"{amount.quantize(Decimal('0.01')):,}"
 
 
 def _decision(profile: CreditProfile, found: Exposure, hold: bool, reasons: tuple[Reason, ...]) -> HoldDecision:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from creditbridge.core.writeback import WritebackPolicy
     from creditbridge.sync.config import Config
     from creditbridge.sync.store import Store
-    from creditbridge.sync.writeback import ChangeRequest, OutboxRow, WritableErp
+    from creditbridge.sync.writeback import ChangeRequest, OutboxRow, PushResult, WritableErp
 
 _err = Console(stderr=True)
 
@@ -85,6 +85,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(approvals_app, name="approvals")
     app.command("plan")(plan_command)
     app.command("push")(push_command)
+    app.command("run")(run_command)
     app.add_typer(outbox_app, name="outbox")
     app.add_typer(conflicts_app, name="conflicts")
     app.add_typer(audit_app, name="audit")
@@ -466,24 +467,32 @@ def push_command(
     with _session(config_file, connection, user, output) as s, job_run("push", connection=s.connection) as run_id:
         result = push(s.store, s.connection, s.writer(), s.policy, run_id=run_id, user=s.user, dry_run=dry_run,
                       settings=settings)  # fmt: skip
+    _report_push(result, s.connection, output)
+
+
+def _report_push(
+    result: PushResult, connection: str, output: OutputFormat, extra: dict[str, Any] | None = None
+) -> None:
+    """Print a push (or its dry-run plan) and exit 1 or 4 when it left work for a person or stopped."""
     if result.plan is not None:
         if output is OutputFormat.json:
-            _emit_json({"dry_run": True, **_plan_json(result.plan)})
+            _emit_json({**(extra or {}), "dry_run": True, **_plan_json(result.plan)})
         else:
-            _print_plan(result.plan, f"dry run for {s.connection} (no ERP writes)")
+            _print_plan(result.plan, f"dry run for {connection} (no ERP writes)")
         return
     report = result.report
     assert report is not None
     if output is OutputFormat.json:
-        _emit_json({"dry_run": False, "connection": report.connection, "run_id": report.run_id, "ok": report.ok,
+        _emit_json({**(extra or {}), "dry_run": False, "connection": report.connection, "run_id": report.run_id,
+                    "ok": report.ok,
                     "counts": report.counts, "stopped": report.stopped,
                     "results": [{"outbox_id": r.outbox_id, "customer_id": r.customer_id, "status": r.status.value,
                                  "detail": r.detail} for r in report.results]})  # fmt: skip
     else:
         if not report.results:
-            _say(f"push {s.connection}: nothing to send")
+            _say(f"push {connection}: nothing to send")
         else:
-            table = Table(title=f"push {s.connection} (run {report.run_id})", title_justify="left")
+            table = Table(title=f"push {connection} (run {report.run_id})", title_justify="left")
             for column in ("outbox", "customer", "status", "detail"):
                 table.add_column(column)
             for r in report.results:
@@ -494,6 +503,52 @@ def push_command(
     if not report.ok:
         raise _fail("some changes need a person: see `creditbridge conflicts list` and `outbox list`",
                     EXIT_NEEDS_A_PERSON)  # fmt: skip
+
+
+
+def run_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Pull and review, then print the plan; no ERP write.")] = (
+        False
+    ),
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Review date, YYYY-MM-DD (default: today).")] = None,
+    config_file: ConfigOption = None,
+    connection: ConnectionOption = None,
+    output: FormatOption = OutputFormat.table,
+    user: UserOption = None,
+) -> None:
+    """The whole cycle for one connection: pull → review holds → plan → push, under one run id."""
+    from datetime import date
+
+    from creditbridge.sync.logs import job_run
+    from creditbridge.sync.pull import PullError
+    from creditbridge.sync.run_job import run_cycle
+
+    try:
+        review_date = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        raise _fail(f"--as-of {as_of!r} is not a date (expected YYYY-MM-DD)", EXIT_USAGE) from None
+    with _session(config_file, connection, user, output) as s, job_run("run", connection=s.connection) as run_id:
+        try:
+            report = run_cycle(s.store, s.config, s.connection, s.writer(), run_id=run_id, user=s.user,
+                               as_of=review_date, dry_run=dry_run)  # fmt: skip
+        except PullError as exc:
+            raise _fail(f"pull of {s.connection} failed: {exc}", EXIT_ERP) from None
+    review = [{"customer_id": o.decision.customer_id, "hold": o.decision.hold, "requested": o.requested,
+               "note": o.note, "reasons": [r.message for r in o.decision.reasons]} for o in report.review]  # fmt: skip
+    if output is OutputFormat.table:
+        _say(report.pulled.describe())
+        if review:
+            table = Table(title=f"review {s.connection} as of {review_date}", title_justify="left")
+            for column in ("customer", "wanted", "reasons", "request"):
+                table.add_column(column)
+            for o in report.review:
+                _add_row(table, o.decision.customer_id, "hold" if o.decision.hold else "release",
+                         "; ".join(r.message for r in o.decision.reasons), o.note)  # fmt: skip
+            _out().print(table)
+        else:
+            _say(f"review {s.connection}: every hold is as the rules want it")
+    _report_push(report.pushed, s.connection, output,
+                 {"run_id": report.run_id, "pulled": report.pulled.as_dict(), "review": review})  # fmt: skip
 
 
 # --- outbox -------------------------------------------------------------------------------------
