@@ -24,9 +24,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from creditbridge.adapters.memory import Fault, InMemoryErp
 from creditbridge.core.model import CreditProfile, Customer, Ledger
 from creditbridge.core.money import Money
-from creditbridge.core.ports import ErpError, ProfileWrite, WriteResult
+from creditbridge.core.ports import Entity, ErpError, ProfileWrite, WriteResult
 from creditbridge.core.writeback import WritebackPolicy
 from creditbridge.sync import writeback as wb
+from creditbridge.sync.pull import NO_RETRY, pull
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.writeback_tables import audit_log, change_requests, outbox, outbox_events
 from creditbridge.sync.writeback import audit
@@ -525,7 +526,7 @@ WRITE_FAULTS = (Fault.TIMEOUT_AFTER_APPLY, Fault.TIMEOUT_BEFORE_APPLY, Fault.UNA
 
 
 class WritebackMachine(RuleBasedStateMachine):
-    """Requests, approvals, people editing the ERP, faults, crashes and dispatch runs, interleaved.
+    """Requests, approvals, people editing the ERP, faults, crashes, pulls and dispatch runs, interleaved.
 
     Invariants: no idempotency key is ever applied twice; nothing cancelled is applied; nothing that
     needs four eyes is applied without a second person's approval. At quiescence: every change whose
@@ -628,6 +629,15 @@ class WritebackMachine(RuleBasedStateMachine):
             wb.dispatch(self.store, self.connection, crashing, f"run{self.step}", settings=self.settings,  # type: ignore[arg-type]
                         clock=lambda: now)  # fmt: skip
         self._note_applied()
+
+    @rule()
+    def pull_runs(self) -> None:
+        """A pull between pushes brings the replica's profiles level with the ERP, whatever was written."""
+        self._tick()
+        pull(self.store, self.connection, self.erp, [Entity.CREDIT_PROFILES], retry=NO_RETRY)
+        replica = {p.customer_id: (p.credit_limit, p.on_hold) for p in self.store.load_ledger(source=self.connection).profiles}
+        in_erp = {c: (p.credit_limit, p.on_hold) for c in CUSTOMERS if (p := self.erp.profile(c)) is not None}
+        assert replica == in_erp
 
     @rule(pick=st.integers(0, 20))
     def person_retries_a_failed_row(self, pick: int) -> None:
