@@ -108,7 +108,7 @@ class CustomerCsv:
         fields += [""] * (len(header) - len(fields))
         limit_at, hold_at = edited.column("credit_limit"), edited.column("on_hold")
         assert limit_at is not None and hold_at is not None
-        fields[limit_at] = "" if credit_limit is None else format(credit_limit, "f")
+        fields[limit_at] = "" if credit_limit is None else _amount_text(credit_limit)
         fields[hold_at] = "true" if on_hold else "false"
         parts = [_BOM if self.bom else "", header_text]
         parts += [_line(fields, r.text) if r is target else r.text for r in rows]
@@ -131,3 +131,11 @@ def replace_atomically(path: Path, data: bytes) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(temp, path)
+
+
+def _amount_text(amount: Decimal) -> str:
+    """A plain decimal as a ledger file writes it: cents at least, no trailing zeros beyond them."""
+    normalized = amount.normalize()
+    if normalized.as_tuple().exponent > -2:  # type: ignore[operator]  # finite amounts only here
+        normalized = normalized.quantize(Decimal("0.01"))
+    return format(normalized, "f")

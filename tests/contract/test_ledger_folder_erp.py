@@ -45,7 +45,7 @@ def test_a_write_rewrites_only_that_customers_row(folder):
     before, after = original.split(b"\r\n"), path.read_bytes().removeprefix(b"\xef\xbb\xbf").split(b"\r\n")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [1]
-    assert after[1] == b"A,Acme & Sons,,USD,30,6000.5,false,B,US-12-3456789,DE001;DE002"
+    assert after[1] == b"A,Acme & Sons,,USD,30,6000.50,false,B,US-12-3456789,DE001;DE002"
     assert read_ledger(folder).to_ledger().profiles[0].credit_limit.amount == Decimal("6000.5")
 
 
@@ -105,6 +105,6 @@ def test_missing_limit_and_hold_columns_are_added(folder):
     assert path.read_text(encoding="utf-8").splitlines()[:3] == [
         "customer_id,name,currency,credit_limit,on_hold",
         "A,Acme & Sons,USD,,",
-        "B,Bäckerei Berg,EUR,10,true",
+        "B,Bäckerei Berg,EUR,10.00,true",
     ]
     assert erp.read_credit_profile("A").credit_limit is None
