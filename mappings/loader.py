@@ -14,7 +14,6 @@ import json
 import re
 import types
 import typing
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Union, cast
@@ -24,6 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from creditbridge.mappings.issues import FileIssue
 from creditbridge.mappings.schema import ERP_KINDS, MAPPING_MODELS, ErpMapping
 
 MAX_BYTES = 1_000_000
@@ -32,20 +32,8 @@ MAX_BYTES = 1_000_000
 Path_ = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class MappingIssue:
-    """One problem in a mapping file, where it is and what to do about it."""
-
-    file: str
-    line: int | None
-    path: str
-    message: str
-    hint: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+MappingIssue = FileIssue
+"""One problem in a mapping file (see `FileIssue`)."""
 
 
 class MappingError(ValueError):

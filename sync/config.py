@@ -25,7 +25,6 @@ import re
 import tomllib
 from collections.abc import Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +37,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
+
+from creditbridge.mappings.issues import FileIssue
 
 CONFIG_ENV = "CREDITBRIDGE_CONFIG"
 ENV_PREFIX = "CREDITBRIDGE_"
@@ -54,20 +55,8 @@ PATH_OPTIONS: dict[str, tuple[str, ...]] = {"files": ("folder",), "memory": ("st
 """Options holding a path, per ERP: resolved against the config file's folder like `mapping`."""
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigIssue:
-    """One problem in the configuration: where (file, line, key) and what to do about it."""
-
-    file: str
-    line: int | None
-    path: str
-    message: str
-    hint: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+ConfigIssue = FileIssue
+"""One problem in the configuration (see `FileIssue`)."""
 
 
 class ConfigError(Exception):
