@@ -66,6 +66,20 @@ READ_CAPABILITY: dict[Entity, Capability] = {
 Record = Customer | CreditProfile | OpenItem | Payment | Order | WriteOff
 
 
+def own_key(record: Record) -> str | None:
+    """The ERP key a record carries itself; None for write-offs, which have no id of their own."""
+    match record:
+        case Customer() | CreditProfile():
+            return record.customer_id
+        case OpenItem():
+            return record.item_id
+        case Payment():
+            return record.payment_id
+        case Order():
+            return record.order_number
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """One record as the ERP has it now, or its deletion (`record` None), stamped by the ERP."""

@@ -36,6 +36,7 @@ from creditbridge.core.ports import (
     WriteOutcome,
     WriteOutcomeUnknown,
     WriteResult,
+    own_key,
 )
 
 CAPABILITIES: Final = frozenset(
@@ -71,16 +72,10 @@ UNSET: Final = _Unset.UNSET
 
 def record_key(record: Record) -> str:
     """The ERP key of a record; write-offs have none of their own (see `InMemoryErp.upsert`)."""
-    match record:
-        case Customer() | CreditProfile():
-            return record.customer_id
-        case OpenItem():
-            return record.item_id
-        case Payment():
-            return record.payment_id
-        case Order():
-            return record.order_number
-    raise TypeError(f"{type(record).__name__} has no key of its own")
+    key = own_key(record)
+    if key is None:
+        raise TypeError(f"{type(record).__name__} has no key of its own")
+    return key
 
 
 def writeoff_key(item_id: str, n: int) -> str:

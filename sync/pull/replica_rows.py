@@ -21,7 +21,7 @@ import polars as pl
 
 from creditbridge.core.model import CreditProfile, Customer, OpenItem, Order, Payment, WriteOff
 from creditbridge.core.money import MoneyError, to_units
-from creditbridge.core.ports import Change, Entity, Record
+from creditbridge.core.ports import Change, Entity, Record, own_key
 from creditbridge.sync.pull.errors import PullConfigError
 from creditbridge.sync.store.entities import (
     APPLICATIONS,
@@ -88,26 +88,14 @@ def last_word(entity: Entity, changes: Collection[Change]) -> PageRecords:
             raise PullConfigError(
                 f"{entity} change {change.key!r} carries a {type(change.record).__name__}, not a {expected.__name__}"
             )
-        own_key = _own_key(change.record)
-        if own_key is not None and own_key != change.key:
-            raise PullConfigError(f"{entity} change keyed {change.key!r} carries the record of {own_key!r}")
+        carried = own_key(change.record)
+        if carried is not None and carried != change.key:
+            raise PullConfigError(f"{entity} change keyed {change.key!r} carries the record of {carried!r}")
         deleted.discard(change.key)
         live.pop(change.key, None)  # re-insert: dict order follows the last change of each key
         live[change.key] = change.record
     return PageRecords(entity, live, frozenset(deleted))
 
-
-def _own_key(record: Record) -> str | None:
-    match record:
-        case Customer() | CreditProfile():
-            return record.customer_id
-        case OpenItem():
-            return record.item_id
-        case Payment():
-            return record.payment_id
-        case Order():
-            return record.order_number
-    return None  # write-offs have no id of their own
 
 
 def table_changes(page: PageRecords, writeoff_keys: Mapping[str, WriteoffKey] | None = None) -> list[TableChange]:
