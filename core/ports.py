@@ -22,13 +22,15 @@ read the record back before any resend.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from creditbridge.core.model import CreditProfile, Customer, OpenItem, Order, Payment, WriteOff
+from creditbridge.core.money import Money
 
 
 class Capability(StrEnum):
@@ -164,6 +166,39 @@ class CreditProfileWriter(CreditProfileReader, Protocol):
         the write on the new version. Replaying an idempotency key the ERP has seen returns the
         first result and does not apply twice.
         """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CashApplicationPosting:
+    """A customer payment to record in the ERP and the open items it settles.
+
+    `posting_key` is fixed by the caller before the first attempt (it becomes the ERP's
+    idempotency key, e.g. QuickBooks `requestid`), so a resend after a lost response never
+    records the payment twice. Item amounts are what is applied to each item (credit memos
+    negative); their sum may be less than `amount` (the rest stays unapplied cash).
+    """
+
+    posting_key: str
+    customer_id: str
+    paid_on: date
+    amount: Money
+    reference: str | None
+    applications: tuple[tuple[str, Money], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PostingResult:
+    posting_key: str
+    outcome: WriteOutcome
+    erp_reference: str | None = None
+    message: str | None = None
+
+
+@runtime_checkable
+class CashApplicationPoster(Protocol):
+    def post_cash_applications(self, postings: Sequence[CashApplicationPosting]) -> tuple[PostingResult, ...]:
+        """Record payments with their applications; one result per posting, in order (batched by the adapter)."""
         ...
 
 
