@@ -66,6 +66,10 @@ AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Report date, YYYY-MM-DD (default: today). Figures are as of the end of it."),
 ]
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", help="Only this source of the store (an import's --source or a connection name)."),
+]
 PeriodOption = Annotated[
     int, typer.Option("--period-days", min=1, help="Length of the period for sales-based KPIs, in days.")
 ]
@@ -118,13 +122,13 @@ def _user_errors() -> Iterator[None]:
         raise
 
 
-def _columns(ledger: Path | None, store: str | None) -> LedgerColumns:
+def _columns(ledger: Path | None, store: str | None, source: str | None = None) -> LedgerColumns:
     if ledger is not None:
         return read_ledger(ledger).to_columns()
     from creditbridge.sync.store import Store  # deferred: SQLAlchemy and Alembic cost ~0.3 s to import
 
     with Store.open(store or store_url_from_env()) as opened:
-        return opened.load_columns()
+        return opened.load_columns(source=source)
 
 
 @app.command("import")
@@ -160,11 +164,12 @@ def kpis_command(
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")] = OutputFormat.table,
     by_customer: Annotated[bool, typer.Option("--by-customer", help="Also report every customer.")] = False,
     store: StoreOption = None,
+    source: SourceOption = None,
 ) -> None:
     """AR KPIs as of a date: DSO (simple, countback, best possible), ADD, CEI, bad-debt ratio, aging."""
     report_date = _parse_date(as_of, "--as-of")
     with _user_errors():
-        report = KpiEngine(_columns(ledger, store)).compute(report_date, period_days, by_customer)
+        report = KpiEngine(_columns(ledger, store, source)).compute(report_date, period_days, by_customer)
     if output_format is OutputFormat.json:
         sys.stdout.write(kpi_output.to_json(report) + "\n")
     elif output_format is OutputFormat.csv:
@@ -185,6 +190,7 @@ def report_command(
     period_days: PeriodOption = 90,
     title: Annotated[str, typer.Option(help="Title shown on the report.")] = "Accounts receivable",
     store: StoreOption = None,
+    source: SourceOption = None,
 ) -> None:
     """Write the AR report: aging, DSO/CEI trend over 12 months, top overdue customers."""
     from creditbridge.sync.reports import build_report, write_report
@@ -193,7 +199,7 @@ def report_command(
         raise _fail(f"--out must end in .html or .xlsx, got {out_file.name!r}")
     report_date = _parse_date(as_of, "--as-of")
     with _user_errors():
-        report = build_report(_columns(ledger, store), report_date, period_days, title=title)
+        report = build_report(_columns(ledger, store, source), report_date, period_days, title=title)
     write_report(report, out_file)
     console.print(f"report written to {out_file.resolve()}", highlight=False)
 

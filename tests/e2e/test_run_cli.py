@@ -78,3 +78,13 @@ def test_run_holds_overdue_customers_and_waits_for_a_second_person_to_release(tm
     assert "every hold is as the rules want it" in again
     assert len(erp(tmp_path).applied_writes) == 3, "nothing is written twice"
     assert run(tmp_path, "audit", "verify").returncode == 0
+
+
+def test_kpis_from_pulled_data_equal_kpis_from_the_ledger_the_erp_was_seeded_with(tmp_path: Path):
+    write_config(tmp_path)
+    run(tmp_path, "pull")
+    args = ("kpis", "--as-of", "2026-03-31", "--format", "json", "--by-customer")
+    pulled = subprocess.run([CLI, *args, "--store", f"sqlite:///{tmp_path / 'creditbridge.db'}", "--source", "sim"],
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    folder = subprocess.run([CLI, *args, "--ledger", str(FIXTURE)], capture_output=True, text=True, check=True).stdout
+    assert json.loads(pulled) == json.loads(folder)
