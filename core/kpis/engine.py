@@ -91,7 +91,7 @@ class KpiEngine:
     def __init__(self, columns: LedgerColumns) -> None:
         self.columns = columns
         n_currencies = max(len(columns.currencies), 1)
-        group_key = columns.item_customer.astype(np.int64) * n_currencies + columns.item_currency
+        group_key = columns.item_customer.astype(np.int64) * n_currencies + columns.item_currency.astype(np.int64)
         due = _days(columns.item_due)
         self._due_min = int(due.min()) if len(due) else 0
         self._due_span = (int(due.max()) - self._due_min + 1) if len(due) else 1

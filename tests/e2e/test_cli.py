@@ -132,3 +132,10 @@ def test_demo_runs_twice_and_says_where_the_report_is(tmp_path: Path):
     assert str(report) in first.replace("\n", "") and report.exists()
     assert (tmp_path / "demo" / "report.xlsx").exists()
     assert "DSO" in second
+
+
+def test_kpis_without_a_store_say_how_to_get_one(tmp_path: Path):
+    result = run("kpis", "--as-of", "2026-03-31", cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert "no store at" in result.stderr and "creditbridge import" in result.stderr.replace("\n", " ")
+    assert not (tmp_path / "creditbridge.db").exists(), "reading must not create an empty store"

@@ -196,3 +196,15 @@ def test_period_must_be_positive():
 def test_an_empty_ledger_has_no_figures():
     report = compute_kpis(columns_from_ledger(Ledger()), AS_OF, by_customer=True)
     assert report.company == () and report.customers == ()
+
+
+def test_empty_columns_of_any_dtype_have_no_figures():
+    import numpy as np
+
+    from creditbridge.core.columns import LedgerColumns
+
+    empty = np.zeros(0)
+    columns = LedgerColumns((), (), (), [], empty, empty, empty.astype("datetime64[D]"), empty.astype("datetime64[D]"),
+                            empty, empty.astype(np.int64), empty.astype(np.int64), empty, empty.astype("datetime64[D]"),
+                            empty.astype(np.int64), empty.astype(bool))  # fmt: skip
+    assert compute_kpis(columns, AS_OF, by_customer=True).company == ()
