@@ -239,9 +239,18 @@ def demo_command(
 
 
 def _register_areas() -> None:
-    from creditbridge.sync.commands import config_commands, pull_commands, writeback_commands
+    from creditbridge.sync.commands import (
+        config_commands,
+        pull_commands,
+        quickbooks_commands,
+        service_commands,
+        simulator_commands,
+        writeback_commands,
+    )
 
-    for area in (config_commands, pull_commands, writeback_commands):
+    areas = (config_commands, pull_commands, writeback_commands, service_commands, quickbooks_commands,
+             simulator_commands)  # fmt: skip
+    for area in areas:
         area.register(app)
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from creditbridge.mappings import ErpMapping
     from creditbridge.sync.store import Store
 
-AVAILABLE_ERPS = ("files", "memory")
+AVAILABLE_ERPS = ("files", "memory", "quickbooks")
 """ERPs whose adapter is part of this version; the others are configured but cannot run yet."""
 
 
@@ -59,9 +59,73 @@ def adapter_for(connection: ConnectionConfig, config: Config) -> object:
             return LedgerFolderErp(folder, name=connection.name)
         except ErpConfigError as exc:
             raise ConfigError(f"{where}: {exc} (options.folder must be an existing folder)") from exc
+    if connection.erp == "quickbooks":
+        return _quickbooks_adapter(connection, config, where)
     raise ConfigError(
         f"{where}: the {connection.erp} adapter is not part of this version of creditbridge yet "
         f'(available: {", ".join(AVAILABLE_ERPS)}); export to a ledger folder and use erp = "files" meanwhile'
+    )
+
+
+def _quickbooks_adapter(connection: ConnectionConfig, config: Config, where: str) -> object:
+    """QuickBooks Online: credentials from the vault (`store:NAME`), rotated tokens written back there."""
+    try:
+        from creditbridge.adapters.quickbooks.connect import build_erp
+        from creditbridge.adapters.quickbooks.credentials import Credentials
+    except ImportError as exc:
+        raise ConfigError(
+            f"{where}: install the QuickBooks extra: pip install 'creditbridge[quickbooks]' ({exc})"
+        ) from exc
+    from pydantic import SecretStr
+
+    from creditbridge.sync.secrets import SecretError, SecretVault
+
+    reference = connection.credentials or ""
+    if not reference.startswith("store:"):
+        raise ConfigError(
+            f'{where}: credentials must be "store:{connection.name}"; '
+            f"run `creditbridge connect quickbooks --connection {connection.name}` to fill it"
+        )
+    secret_name = reference[len("store:") :]
+    vault = SecretVault(open_store(config))
+
+    def load() -> Credentials:
+        try:
+            return Credentials.from_json(vault.get(secret_name).get_secret_value())
+        except (ValueError, SecretError) as exc:
+            raise ConfigError(
+                f"{where}: {exc}; link the company with "
+                f"`creditbridge connect quickbooks --connection {connection.name}`"
+            ) from exc
+
+    def save(credentials: Credentials) -> None:
+        vault.put(secret_name, SecretStr(credentials.to_json()))
+
+    mapping = mapping_for(connection)
+    options = connection.options
+    kwargs: dict[str, object] = {}
+    if mapping is not None:
+        from creditbridge.mappings.schema import QuickBooksMapping
+
+        if isinstance(mapping, QuickBooksMapping):
+            kwargs["mechanism"] = mapping.writeback.mechanism
+            kwargs["include_inactive"] = mapping.scope.include_inactive
+            if mapping.scope.default_currency:
+                kwargs["default_currency"] = mapping.scope.default_currency
+            terms = mapping.translations.payment_terms if mapping.translations else None
+            if terms:
+                kwargs["terms"] = dict(terms)
+    if kwargs.get("mechanism") == "custom_field" and not options.get("custom_field_id"):
+        raise ConfigError(f"{where}: writeback mechanism custom_field needs options.custom_field_id (its DefinitionId)")
+    return build_erp(
+        load,
+        save,
+        name=connection.name,
+        environment=str(options.get("environment", "production")),
+        base_url=options.get("base_url"),
+        custom_field_id=options.get("custom_field_id"),
+        page_size=int(options.get("page_size", 1000)),
+        **kwargs,  # type: ignore[arg-type]
     )
 
 

@@ -37,8 +37,17 @@ class Tokens:
 class TokenEndpoint:
     """Intuit's token endpoint (production, sandbox or the simulator: same URL shape)."""
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str, *, connection: str = "NAME") -> None:
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        connection: str = "NAME",
+        http: requests.Session | None = None,
+    ) -> None:
         self.token_url = token_url
+        self._http = http or requests.Session()
         self._auth = (client_id, client_secret)
         self._connection = connection
 
@@ -52,7 +61,7 @@ class TokenEndpoint:
 
     def _post(self, form: dict[str, str]) -> Tokens:
         try:
-            response = requests.post(
+            response = self._http.post(
                 self.token_url, data=form, auth=self._auth, headers={"Accept": "application/json"}, timeout=TIMEOUT
             )
         except requests.RequestException as exc:

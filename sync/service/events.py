@@ -89,7 +89,8 @@ def _legacy_events(notifications: Any) -> list[WebhookEvent]:
         for entity in entities:
             if not isinstance(entity, dict) or not isinstance(entity.get("name"), str):
                 raise PayloadError("each dataChangeEvent entity needs a name")
-            parts = [realm or "", entity["name"], *(_text(entity.get(k)) or "" for k in ("id", "operation", "lastUpdated"))]
+            fields = (_text(entity.get(k)) or "" for k in ("id", "operation", "lastUpdated"))
+            parts = [realm or "", entity["name"], *fields]
             digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:40]
             events.append(WebhookEvent(f"legacy:{digest}", realm, entity["name"], _text(entity.get("id"))))
     return events

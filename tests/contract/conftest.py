@@ -24,7 +24,7 @@ import pytest
 from creditbridge.adapters.files import read_ledger
 from creditbridge.adapters.files.erp import LedgerFolderErp
 from creditbridge.adapters.memory import UNSET, Fault, InMemoryErp
-from creditbridge.core.model import CreditProfile, Ledger
+from creditbridge.core.model import CreditProfile, DocType, Ledger
 from creditbridge.core.ports import Capability, Entity
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ledger_kpi"
@@ -135,23 +135,179 @@ def files_subject(tmp_path: Path) -> ContractSubject:
     )
 
 
+def quickbooks_subject(tmp_path: Path) -> ContractSubject:
+    """QuickBooksErp over the QuickBooks simulator, in-process (a requests transport calling sim.handle).
+
+    `seed` loads the ledger with `sim.seed_ledger` (its ids kept as QuickBooks Ids); the suite then
+    compares against `quickbooks_ledger(ledger)`, what QuickBooks can hold of it (see there).
+    """
+    import requests
+    from requests.adapters import BaseAdapter
+    from requests.structures import CaseInsensitiveDict
+
+    from creditbridge.adapters.quickbooks.client import QuickBooksClient
+    from creditbridge.adapters.quickbooks.erp import QuickBooksErp
+    from creditbridge.adapters.quickbooks.ratelimit import RateLimiter
+    from creditbridge.adapters.quickbooks.reader import QuickBooksChangeReader
+    from creditbridge.adapters.quickbooks.simulator import QuickBooksSimulator, SimulatorFault
+    from creditbridge.adapters.quickbooks.tokens import TokenEndpoint, TokenManager
+
+    sim = QuickBooksSimulator(seed=7, customers=3, rate_limits=False)
+
+    class SimulatorTransport(BaseAdapter):
+        def send(self, request: Any, **kwargs: Any) -> requests.Response:
+            body = request.body.encode() if isinstance(request.body, str) else request.body
+            try:
+                status, headers, payload = sim.handle(request.method, request.url, dict(request.headers), body)
+            except Exception as exc:
+                if type(exc).__name__ == "LostResponse":
+                    raise requests.ReadTimeout("the simulator lost the answer") from exc
+                raise
+            response = requests.Response()
+            response.status_code, response._content = status, payload
+            response.headers = CaseInsensitiveDict(headers)
+            response.url, response.request = request.url, request
+            return response
+
+        def close(self) -> None:
+            pass
+
+    http = requests.Session()
+    http.mount("http://", SimulatorTransport())
+    base = "http://qbo.simulator"
+    stored = [sim.refresh_token]
+    endpoint = TokenEndpoint(f"{base}/oauth2/v1/tokens/bearer", sim.client_id, sim.client_secret, http=http)
+    tokens = TokenManager(endpoint, lambda: stored[-1], stored.append)
+    client = QuickBooksClient(
+        sim.realm_id, tokens, base_url=base, limiter=RateLimiter(), max_attempts=1, sleep=lambda _: None, http=http
+    )
+    erp = QuickBooksErp(client, page_size=PAGE_SIZE, name="quickbooks")
+    terms: dict[str, int] = {}  # SalesTermRef -> days, as configured for a company (filled by seed)
+    erp.reader = QuickBooksChangeReader(client, erp.storage, page_size=PAGE_SIZE, terms=terms, clock=sim.now)
+    faults = {
+        Fault.UNAVAILABLE: SimulatorFault.SERVER_ERROR,
+        Fault.TIMEOUT_BEFORE_APPLY: SimulatorFault.TIMEOUT_BEFORE_APPLY,
+        Fault.TIMEOUT_AFTER_APPLY: SimulatorFault.TIMEOUT_AFTER_APPLY,
+        Fault.REJECT: SimulatorFault.REJECT_NEXT_WRITE,
+    }
+
+    def seed(ledger: Ledger) -> None:
+        sim.seed_ledger(ledger)
+        terms.clear()
+        terms.update({term_id: int(term["DueDays"]) for term_id, term in sim.entities("Term").items()})
+
+    def edit_profile(customer_id: str, *, credit_limit: Any = UNSET, on_hold: Any = UNSET) -> None:
+        from creditbridge.adapters.quickbooks.notes_tag import CreditTag, merge_tag, parse_tag
+
+        notes = sim.entities("Customer")[customer_id].get("Notes")
+        tag = parse_tag(notes) or CreditTag(None, None, False)
+        if credit_limit is not UNSET:
+            tag = replace(tag, credit_limit=None if credit_limit is None else Decimal(credit_limit), currency="USD")
+        if on_hold is not UNSET:
+            tag = replace(tag, on_hold=on_hold)
+        sim.human_edit("Customer", customer_id, Notes=merge_tag(notes, tag))
+
+    def arm_fault(operation: str, fault: Fault) -> None:
+        if fault not in faults:
+            pytest.skip(f"quickbooks: the simulator has no {fault} fault")
+        sim.arm(faults[fault])
+
+    def delete(entity: Entity, key: str) -> None:
+        """A person deletes the record in the QuickBooks UI (customers become inactive there)."""
+        if entity is Entity.OPEN_ITEMS:
+            kind, txn_id = ("CreditMemo", key[len("CM-") :]) if key.startswith("CM-") else ("Invoice", key)
+        else:
+            kind = {Entity.ORDERS: "Estimate", Entity.PAYMENTS: "Payment", Entity.CUSTOMERS: "Customer"}[entity]
+            txn_id = key
+        sim.human_delete(kind, txn_id)
+
+    return ContractSubject(
+        name="quickbooks",
+        adapter=erp,
+        page_size=PAGE_SIZE,
+        expected_capabilities=frozenset(
+            {
+                Capability.READ_CUSTOMERS,
+                Capability.READ_CREDIT_PROFILES,
+                Capability.READ_OPEN_ITEMS,
+                Capability.READ_PAYMENTS,
+                Capability.READ_ORDERS,
+                Capability.READ_DELETIONS,
+                Capability.WRITE_CREDIT_PROFILE,
+                Capability.POST_CASH_APPLICATION,
+            }
+        ),
+        seed=seed,
+        human_edit_profile=edit_profile,
+        human_edit_other_field=lambda customer_id: sim.human_edit("Customer", customer_id, CompanyName="Edited Co"),
+        human_delete=delete,
+        arm_fault=arm_fault,
+        applied_writes=lambda: sim.applied_request_ids,
+    )
+
+
 SUBJECT_FACTORIES: dict[str, Callable[[Path], ContractSubject]] = {
     "memory": lambda tmp_path: memory_subject(tmp_path, persisted=False),
     "memory-file": lambda tmp_path: memory_subject(tmp_path, persisted=True),
     "files": files_subject,
+    "quickbooks": quickbooks_subject,
 }
 """Every adapter's simulator; add yours here (name -> factory of a fresh, empty subject)."""
 
 
+def quickbooks_ledger(ledger: Ledger) -> Ledger:
+    """`ledger` as QuickBooks Online can hold it, which is what a read of the QuickBooks subject returns.
+
+    QuickBooks has no home for: a customer's tax id (PrimaryTaxIdentifier is masked on read) and bank
+    accounts; a risk class (the credit tag holds limit and hold only); an invoice's own cash discount
+    (QuickBooks keeps it on the Term); write-offs (no such record: the open amounts they left stay).
+    Debit memos are Invoices there, and credit memos are keyed "CM-<Id>" (Invoice and CreditMemo
+    Ids are numbered apart, translate.item_key).
+    """
+
+    def item_key(item_id: str) -> str:
+        return f"CM-{item_id}" if item_id in credit_memos else item_id
+
+    credit_memos = {i.item_id for i in ledger.items if i.doc_type is DocType.CREDIT_MEMO}
+    return replace(
+        ledger,
+        customers=tuple(replace(c, tax_id=None, bank_accounts=()) for c in ledger.customers),
+        profiles=tuple(replace(p, risk_class=None, score=None, review_date=None) for p in ledger.profiles),
+        items=tuple(
+            replace(
+                i,
+                item_id=item_key(i.item_id),
+                doc_type=DocType.CREDIT_MEMO if i.item_id in credit_memos else DocType.INVOICE,
+                discount_percent=None,
+                discount_days=None,
+            )
+            for i in ledger.items
+        ),
+        payments=tuple(
+            replace(p, applications=tuple(replace(a, item_id=item_key(a.item_id)) for a in p.applications))
+            for p in ledger.payments
+        ),
+        writeoffs=(),
+    )
+
+
 @pytest.fixture(scope="session")
-def ledger() -> Ledger:
-    """The ledger every subject is seeded with: tests/fixtures/ledger_kpi as core records."""
+def kpi_ledger() -> Ledger:
+    """tests/fixtures/ledger_kpi as core records: what every subject is seeded with."""
     return read_ledger(FIXTURE).to_ledger()
 
 
+@pytest.fixture
+def ledger(request: pytest.FixtureRequest, kpi_ledger: Ledger) -> Ledger:
+    """The ledger the subject under test holds once seeded with `kpi_ledger` (QuickBooks: its projection)."""
+    callspec = getattr(request.node, "callspec", None)
+    subject = callspec.params.get("erp_under_test") if callspec is not None else None
+    return quickbooks_ledger(kpi_ledger) if subject == "quickbooks" else kpi_ledger
+
+
 @pytest.fixture(params=sorted(SUBJECT_FACTORIES))
-def erp_under_test(request: pytest.FixtureRequest, tmp_path: Path, ledger: Ledger) -> Iterator[ContractSubject]:
-    """A fresh subject of each adapter, seeded with `ledger`."""
+def erp_under_test(request: pytest.FixtureRequest, tmp_path: Path, kpi_ledger: Ledger) -> Iterator[ContractSubject]:
+    """A fresh subject of each adapter, seeded with `kpi_ledger`."""
     subject = SUBJECT_FACTORIES[request.param](tmp_path)
-    subject.seed(ledger)
+    subject.seed(kpi_ledger)
     yield subject

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+import requests
+
 
 class SimulatorFault(Enum):
     """Failures a test can arm on the simulator (`sim.arm(fault, times)`)."""
@@ -18,6 +20,8 @@ class SimulatorFault(Enum):
     SERVER_ERROR = "server_error"  # HTTP 503 with an HTML body
     TIMEOUT_AFTER_APPLY = "timeout_after_apply"  # the write is applied, the response is lost
     STALE_ON_NEXT_UPDATE = "stale_on_next_update"  # someone edits the object first -> 5010
+    TIMEOUT_BEFORE_APPLY = "timeout_before_apply"  # the next write is lost on the way: nothing applied, no response
+    REJECT_NEXT_WRITE = "reject_next_write"  # the next write fails business validation (6000), nothing applied
 
 
 class QboFault(Exception):
@@ -49,11 +53,11 @@ class QboFault(Exception):
         }
 
 
-class LostResponse(Exception):
+class LostResponse(requests.exceptions.ConnectionError):
     """Raised by `handle` when TIMEOUT_AFTER_APPLY is armed: the write happened, no response comes back.
 
-    The HTTP server closes the connection without answering; a `responses` callback surfaces it as
-    `requests.exceptions.ConnectionError` (see `__init__`).
+    The HTTP server closes the connection without answering; raised from a `responses` callback it
+    reaches the client as the `requests.exceptions.ConnectionError` it is.
     """
 
 

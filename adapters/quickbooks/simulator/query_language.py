@@ -266,7 +266,9 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (2, text.lower())
 
 
-def select(query: Query, objects: list[dict[str, Any]], *, active_only_default: bool) -> tuple[list[dict[str, Any]], int]:
+def select(
+    query: Query, objects: list[dict[str, Any]], *, active_only_default: bool
+) -> tuple[list[dict[str, Any]], int]:
     """Filter, order and page `objects`; returns (page, total matching)."""
     rows = [o for o in objects if all(_matches(o, c) for c in query.conditions)]
     if active_only_default and not query.filters_on("Active"):
