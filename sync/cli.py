@@ -115,10 +115,16 @@ def _user_errors() -> Iterator[None]:
     except LedgerError as exc:
         raise _fail(f"the ledger has errors:\n{exc}") from None
     except Exception as exc:
+        from creditbridge.core.ports import ErpError
+        from creditbridge.sync.config import ConfigError
         from creditbridge.sync.store import StoreError
 
         if isinstance(exc, StoreError):
             raise _fail(str(exc), code=3) from None
+        if isinstance(exc, ConfigError):
+            raise _fail(str(exc)) from None
+        if isinstance(exc, ErpError):
+            raise _fail(f"the ERP: {exc}", code=4) from None
         raise
 
 
@@ -212,17 +218,30 @@ def report_command(
     console.print(f"report written to {out_file.resolve()}", highlight=False)
 
 
+class DemoErp(StrEnum):
+    files = "files"
+    quickbooks = "quickbooks"
+
+
 @app.command("demo")
 def demo_command(
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo company, store and reports go.")] = (
         DEFAULT_DEMO_DIR
     ),
     customers: Annotated[int, typer.Option(min=1, help="Number of customers.")] = 300,
-    invoices: Annotated[int, typer.Option(min=1, help="Number of invoices over two years.")] = 30_000,
+    invoices: Annotated[int, typer.Option(min=1, help="Number of invoices over two years (ledger demo).")] = 30_000,
     as_of: AsOfOption = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed and date give the same company.")] = 7,
+    erp: Annotated[
+        DemoErp,
+        typer.Option("--erp", help="files: a ledger folder imported into SQLite (default); quickbooks: the sync "
+                     "cycle against a simulated QuickBooks Online company."),
+    ] = DemoErp.files,
 ) -> None:
     """Generate a sample company, import it into a SQLite store and write the AR report."""
+    if erp is DemoErp.quickbooks:
+        _quickbooks_demo(directory, customers if customers != 300 else 40, seed, as_of)
+        return
     from creditbridge.sync.demo import run_demo
 
     report_date = _parse_date(as_of, "--as-of")
@@ -236,6 +255,38 @@ def demo_command(
     out.print(f"[bold]Report:        {result.html_report}[/]", highlight=False)
     out.print(f"Workbook:      {result.xlsx_report}", highlight=False)
     out.print(f"Done in {result.seconds:.1f} s. Open the report in a browser; it works offline.", highlight=False)
+
+
+def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | None) -> None:
+    from creditbridge.sync.demo_quickbooks import run_quickbooks_demo
+
+    started = time.perf_counter()
+    with _user_errors():
+        result = run_quickbooks_demo(
+            directory, customers=customers, seed=seed, as_of=_parse_date(as_of, "--as-of") if as_of else None
+        )
+    run = result.run
+    out.print(f"Simulated QuickBooks company {result.realm_id} at {result.base_url} (loopback)", highlight=False)
+    out.print(run.pulled.describe(), highlight=False)
+    out.print(f"\nReview as of {result.as_of}:", highlight=False)
+    for outcome in run.review:
+        wanted = "hold" if outcome.decision.hold else "release"
+        reasons = "; ".join(r.message for r in outcome.decision.reasons)
+        out.print(f"  {outcome.decision.customer_id:>6} {wanted:<8} {reasons}  ({outcome.note})", highlight=False,
+                  markup=False)
+    report = run.pushed.report
+    if report is not None:
+        out.print("\nPushed to QuickBooks:", highlight=False)
+        for row in report.results:
+            out.print(f"  {row.customer_id:>6} {row.status.value:<9} {row.detail}", highlight=False)
+    out.print("\nRead back from QuickBooks (Customer.Notes):", highlight=False)
+    for customer_id, name, tag in result.read_back:
+        out.print(f"  {customer_id:>6} {name:<32} {tag}", highlight=False, markup=False)
+    out.print(f"\nConfig and store: {result.folder}", highlight=False)
+    out.print(f"[bold]Report:           {result.html_report}[/]", highlight=False)
+    approvals = f"creditbridge approvals list --config {result.folder / 'creditbridge.toml'}"
+    out.print(f"Done in {time.perf_counter() - started:.1f} s. Releases wait for a second person: {approvals}",
+              highlight=False)  # fmt: skip
 
 
 def _register_areas() -> None:

@@ -87,7 +87,7 @@ def _quickbooks_adapter(connection: ConnectionConfig, config: Config, where: str
             f"run `creditbridge connect quickbooks --connection {connection.name}` to fill it"
         )
     secret_name = reference[len("store:") :]
-    vault = SecretVault(open_store(config))
+    vault = SecretVault(open_store(config), key_file=config.secret_key_file)
 
     def load() -> Credentials:
         try:

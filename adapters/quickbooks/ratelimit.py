@@ -1,4 +1,4 @@
-"""Per-company request budget: 500 requests/min, at most 10 in flight, 40 batch requests/min.
+"""Per-company request budget: 500 requests/min, 10 requests/s, at most 10 in flight, 40 batch requests/min.
 
 Why in the client and not only in retries: QuickBooks answers a burst with 429 and a 60 s
 penalty; staying under the limit is cheaper than backing off. One limiter per realm, shared by
@@ -43,12 +43,14 @@ class RateLimiter:
         self,
         *,
         per_minute: int = 500,
+        per_second: int = 8,  # Intuit allows 10/s; headroom for timing differences between us and them
         concurrent: int = 10,
         batches_per_minute: int = 40,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._requests = SlidingWindow(per_minute, 60.0, clock, sleep)
+        self._burst = SlidingWindow(per_second, 1.0, clock, sleep)
         self._batches = SlidingWindow(batches_per_minute, 60.0, clock, sleep)
         self._in_flight = threading.BoundedSemaphore(concurrent)
 
@@ -57,6 +59,7 @@ class RateLimiter:
         if batch:
             self._batches.acquire()
         self._requests.acquire()
+        self._burst.acquire()
         with self._in_flight:
             yield
 

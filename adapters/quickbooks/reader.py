@@ -125,24 +125,33 @@ class QuickBooksChangeReader:
     def _fetch(
         self, kind: str, since: datetime | None, after: str | None, served: set[str], room: int
     ) -> tuple[list[dict[str, Any]], bool, dict[str, Any]]:
-        """Up to `room` unseen rows of `kind` in change order, whether more exist, and the first answer."""
+        """Up to `room` unseen rows of `kind` in change order, whether more exist, and the first answer.
+
+        The first query asks for `room` rows plus the ones already served at the token's stamp; a
+        window that comes back full without settling whether more follow is continued (a page that
+        ends exactly at the end of a kind so learns it is the last, with one small query more).
+        """
         after_t = None if after is None else datetime.fromisoformat(after)
-        batch = min(1000, room + 1 + len(served))
+        size = max(1, min(1000, room + len(served)))
         found: dict[str, dict[str, Any]] = {}
         first: dict[str, Any] | None = None
-        start = 1
+        start, exhausted = 1, False
         for _ in range(MAX_EMPTY_SKIPS):
-            body = self.client.query(self._select(kind, after, since, start, batch))
+            body = self.client.query(self._select(kind, after, since, start, size))
             first = first if first is not None else body
             rows = list((body.get("QueryResponse") or {}).get(kind) or [])
             for row in rows:
                 if self._unseen(row, kind, after_t, served, since):
                     found.setdefault(self._key(kind, row), row)
-            if len(found) > room or len(rows) < batch:
+            if len(rows) < size:
+                exhausted = True
                 break
-            start += batch  # a page of rows already served: look further
+            if len(found) > room:
+                break
+            start += size
+            size = max(1, min(1000, room + 1 - len(found)))
         rows = list(found.values())
-        return rows[:room], len(rows) > room, first or {}
+        return rows[:room], len(rows) > room or not exhausted, first or {}
 
     def _select(self, kind: str, after: str | None, since: datetime | None, start: int, count: int) -> str:
         where = []
@@ -152,10 +161,7 @@ class QuickBooksChangeReader:
         if lower is not None:
             where.append(f"MetaData.LastUpdatedTime >= '{lower}'")
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return (
-            f"SELECT * FROM {kind}{clause} ORDERBY MetaData.LastUpdatedTime "
-            f"STARTPOSITION {start} MAXRESULTS {count}"
-        )
+        return f"SELECT * FROM {kind}{clause} ORDERBY MetaData.LastUpdatedTime STARTPOSITION {start} MAXRESULTS {count}"
 
     def _unseen(
         self, row: dict[str, Any], kind: str, after_t: datetime | None, served: set[str], since: datetime | None

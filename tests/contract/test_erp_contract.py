@@ -19,6 +19,7 @@ from creditbridge.core.model import CreditProfile, Ledger
 from creditbridge.core.ports import (
     READ_CAPABILITY,
     Capability,
+    CashApplicationPoster,
     Change,
     ChangeReader,
     CreditProfileWriter,
@@ -337,7 +338,7 @@ def test_capabilities_declared_match_what_works(erp_under_test):
         sweep(adapter, entity)
     if Capability.WRITE_CREDIT_PROFILE in adapter.capabilities:
         assert isinstance(adapter, CreditProfileWriter)
-    assert Capability.POST_CASH_APPLICATION not in adapter.capabilities or hasattr(adapter, "post_cash_application")
+    assert Capability.POST_CASH_APPLICATION not in adapter.capabilities or isinstance(adapter, CashApplicationPoster)
 
 
 @pytest.mark.parametrize(

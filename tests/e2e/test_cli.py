@@ -139,3 +139,11 @@ def test_kpis_without_a_store_say_how_to_get_one(tmp_path: Path):
     assert result.returncode == 2
     assert "no store at" in result.stderr and "creditbridge import" in result.stderr.replace("\n", " ")
     assert not (tmp_path / "creditbridge.db").exists(), "reading must not create an empty store"
+
+
+def test_quickbooks_demo_runs_the_whole_cycle_against_the_simulator(tmp_path: Path):
+    out = run("demo", "--erp", "quickbooks", "--dir", str(tmp_path / "demo"), "--customers", "12", cwd=tmp_path).stdout
+    assert "Pushed to QuickBooks:" in out and "APPLIED" in out
+    read_back = out.split("Read back from QuickBooks (Customer.Notes):")[1]
+    assert "[creditbridge: " in read_back and "hold=yes" in read_back, "the hold is in QuickBooks, read back"
+    assert (tmp_path / "demo" / "quickbooks" / "report.html").exists()

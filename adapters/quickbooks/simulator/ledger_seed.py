@@ -32,8 +32,13 @@ def _term_name(days: int) -> str:
 
 def _lines(amount: Decimal) -> list[dict[str, Any]]:
     return [
-        {"Id": "1", "LineNum": 1, "Amount": amount, "DetailType": "SalesItemLineDetail",
-         "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}, "TaxCodeRef": {"value": "NON"}}},
+        {
+            "Id": "1",
+            "LineNum": 1,
+            "Amount": amount,
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}, "TaxCodeRef": {"value": "NON"}},
+        },
         {"DetailType": "SubTotalLineDetail", "Amount": amount, "SubTotalLineDetail": {}},
     ]
 
@@ -68,8 +73,14 @@ def seed_ledger(state: CompanyState, ledger: Ledger) -> None:
     stamp = qbo_timestamp(moment)
 
     def put(entity: str, entity_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        obj = {"domain": "QBO", "sparse": False, "Id": entity_id, "SyncToken": "0", **fields,
-               "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp}}
+        obj = {
+            "domain": "QBO",
+            "sparse": False,
+            "Id": entity_id,
+            "SyncToken": "0",
+            **fields,
+            "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
+        }
         state.insert_seeded(entity, obj)
         return obj
 
@@ -84,21 +95,37 @@ def seed_ledger(state: CompanyState, ledger: Ledger) -> None:
     customers: dict[str, dict[str, Any]] = {}
     for cust in _parents_first(ledger.customers):
         fields: dict[str, Any] = {
-            "DisplayName": cust.name, "CompanyName": cust.name, "PrintOnCheckName": cust.name,
-            "FullyQualifiedName": cust.name, "Active": True, "Job": False, "BillWithParent": False, "Taxable": False,
+            "DisplayName": cust.name,
+            "CompanyName": cust.name,
+            "PrintOnCheckName": cust.name,
+            "FullyQualifiedName": cust.name,
+            "Active": True,
+            "Job": False,
+            "BillWithParent": False,
+            "Taxable": False,
             "CurrencyRef": {"value": cust.currency},
         }
         parent = customers.get(cust.parent_id or "")
         if parent is not None:
-            fields.update({"Job": True, "ParentRef": {"value": parent["Id"]}, "Level": int(parent.get("Level", 0)) + 1,
-                           "FullyQualifiedName": f"{parent['FullyQualifiedName']}:{cust.name}"})
+            fields.update(
+                {
+                    "Job": True,
+                    "ParentRef": {"value": parent["Id"]},
+                    "Level": int(parent.get("Level", 0)) + 1,
+                    "FullyQualifiedName": f"{parent['FullyQualifiedName']}:{cust.name}",
+                }
+            )
         if cust.payment_terms_days is not None:
             fields["SalesTermRef"] = {"value": terms[cust.payment_terms_days]}
         profile = profiles.get(cust.customer_id)
         if profile is not None and (profile.credit_limit is not None or profile.on_hold):
             limit = profile.credit_limit
-            tag = CreditTag(None if limit is None else limit.amount, None if limit is None else limit.currency,
-                            profile.on_hold, moment.date())
+            tag = CreditTag(
+                None if limit is None else limit.amount,
+                None if limit is None else limit.currency,
+                profile.on_hold,
+                moment.date(),
+            )
             fields["Notes"] = merge_tag(None, tag)
         customers[cust.customer_id] = put("Customer", cust.customer_id, fields)
 
@@ -115,9 +142,14 @@ def seed_ledger(state: CompanyState, ledger: Ledger) -> None:
         total, balance = abs(item.amount.amount), abs(item.open_amount.amount)
         totals[(kind, item.item_id)] = (total, balance)
         fields = {
-            "DocNumber": item.item_id, "TxnDate": item.invoice_date.isoformat(),
-            "CustomerRef": customer_ref(item.customer_id), "CurrencyRef": {"value": item.amount.currency},
-            "Line": _lines(total), "TotalAmt": total, "Balance": balance, "TxnTaxDetail": {"TotalTax": Decimal(0)},
+            "DocNumber": item.item_id,
+            "TxnDate": item.invoice_date.isoformat(),
+            "CustomerRef": customer_ref(item.customer_id),
+            "CurrencyRef": {"value": item.amount.currency},
+            "Line": _lines(total),
+            "TotalAmt": total,
+            "Balance": balance,
+            "TxnTaxDetail": {"TotalTax": Decimal(0)},
         }
         if credit:
             fields["RemainingCredit"] = balance
@@ -135,21 +167,32 @@ def seed_ledger(state: CompanyState, ledger: Ledger) -> None:
             applied[(kind, app.item_id)] += abs(app.amount.amount)
             lines.append({"Amount": abs(app.amount.amount), "LinkedTxn": [{"TxnId": app.item_id, "TxnType": kind}]})
         fields = {
-            "TxnDate": pay.payment_date.isoformat(), "CustomerRef": customer_ref(pay.customer_id),
-            "CurrencyRef": {"value": pay.amount.currency}, "TotalAmt": pay.amount.amount,
-            "DepositToAccountRef": {"value": "4"}, "ProcessPayment": False, "Line": lines,
+            "TxnDate": pay.payment_date.isoformat(),
+            "CustomerRef": customer_ref(pay.customer_id),
+            "CurrencyRef": {"value": pay.amount.currency},
+            "TotalAmt": pay.amount.amount,
+            "DepositToAccountRef": {"value": "4"},
+            "ProcessPayment": False,
+            "Line": lines,
         }
         if pay.reference:
             fields["PaymentRefNum"] = pay.reference
         put("Payment", pay.payment_id, fields)
 
     for order in ledger.orders:
-        put("Estimate", order.order_number, {
-            "DocNumber": order.order_number, "TxnDate": order.order_date.isoformat(),
-            "CustomerRef": customer_ref(order.customer_id), "CurrencyRef": {"value": order.amount.currency},
-            "Line": _lines(order.amount.amount), "TotalAmt": order.amount.amount,
-            "TxnStatus": ESTIMATE_STATUS[order.status],
-        })
+        put(
+            "Estimate",
+            order.order_number,
+            {
+                "DocNumber": order.order_number,
+                "TxnDate": order.order_date.isoformat(),
+                "CustomerRef": customer_ref(order.customer_id),
+                "CurrencyRef": {"value": order.amount.currency},
+                "Line": _lines(order.amount.amount),
+                "TotalAmt": order.amount.amount,
+                "TxnStatus": ESTIMATE_STATUS[order.status],
+            },
+        )
 
     for key, (total, balance) in totals.items():  # what payments do not explain (write-offs)
         gap = total - applied[key] - balance
