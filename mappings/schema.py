@@ -25,7 +25,6 @@ validated, so one pass over a file reports everything; models built in code run 
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,8 +249,6 @@ class MemoryScope(Scope):
     pass
 
 
-TAG_FIELDS = ("limit", "currency", "hold")
-DEFAULT_TAG_FORMAT = "[CREDIT limit={limit} {currency} hold={hold}]"
 
 
 class QuickBooksWriteback(_Strict):
@@ -261,16 +258,11 @@ class QuickBooksWriteback(_Strict):
         description="notes_tag: a tag merged into Customer.Notes; custom_field: a Custom Fields API "
         "field; inactive: a hold makes the customer inactive (the limit stays in creditbridge)."
     )
-    custom_field_name: str | None = Field(default=None, min_length=1, max_length=64)
-    tag_format: str = Field(default=DEFAULT_TAG_FORMAT, min_length=1, max_length=200)
-
-    @field_validator("tag_format")
-    @classmethod
-    def _tag_format(cls, value: str) -> str:
-        found = tag_format_problems(value)
-        if found:
-            raise PydanticCustomError("tag_format", "; ".join(found))
-        return value
+    custom_field_id: Annotated[str, Field(pattern=r"^[0-9]{1,20}$")] | None = Field(
+        default=None,
+        description="With mechanism custom_field: the DefinitionId of the String custom field on Customer "
+        "(the Custom Fields API's legacyIDV2).",
+    )
 
 
 class SapWriteback(_Strict):
@@ -411,12 +403,12 @@ class QuickBooksMapping(ErpMapping):
     def section_problems(cls, scope: Any, fields: Fields | None, writeback: Any) -> list[Problem]:
         found = super().section_problems(scope, fields, writeback)
         wb = writeback if isinstance(writeback, QuickBooksWriteback) else None
-        if wb is not None and wb.mechanism == "custom_field" and wb.custom_field_name is None:
+        if wb is not None and wb.mechanism == "custom_field" and wb.custom_field_id is None:
             found.append(
                 Problem(
-                    ("writeback", "custom_field_name"),
-                    "mechanism custom_field needs custom_field_name",
-                    'the name of the String custom field on Customer, e.g. "Credit"',
+                    ("writeback", "custom_field_id"),
+                    "mechanism custom_field needs custom_field_id",
+                    'the DefinitionId of the String custom field on Customer, in quotes, e.g. "540344"',
                 )
             )
         return found
@@ -491,22 +483,3 @@ MAPPING_MODELS: dict[str, type[ErpMapping]] = {
 }
 
 
-def tag_format_problems(tag_format: str) -> list[str]:
-    """What is wrong with a QuickBooks tag format (empty: it is usable)."""
-    allowed = ", ".join("{" + f + "}" for f in TAG_FIELDS)
-    try:
-        parts = list(string.Formatter().parse(tag_format))
-    except ValueError as exc:
-        return [f"not a valid format ({exc}): use the placeholders {allowed}, and {{{{ for a literal brace"]
-    used = {name for _, name, _, _ in parts if name is not None}
-    found: list[str] = []
-    unknown = sorted(used - set(TAG_FIELDS))
-    if unknown:
-        found.append(f"unknown placeholder {{{unknown[0]}}}: the placeholders are {allowed}")
-    missing = [f for f in ("limit", "hold") if f not in used]
-    if missing:
-        found.append(f"the tag must contain {{{missing[0]}}}, e.g. {DEFAULT_TAG_FORMAT!r}")
-    literal_prefix = parts[0][0] if parts else ""
-    if len(literal_prefix.strip()) < 3:
-        found.append("the tag must start with fixed text of at least 3 characters (creditbridge finds its tag by it)")
-    return found

@@ -109,21 +109,23 @@ def _quickbooks_adapter(connection: ConnectionConfig, config: Config, where: str
 
         if isinstance(mapping, QuickBooksMapping):
             kwargs["mechanism"] = mapping.writeback.mechanism
+            if mapping.writeback.custom_field_id:
+                kwargs["custom_field_id"] = mapping.writeback.custom_field_id
             kwargs["include_inactive"] = mapping.scope.include_inactive
             if mapping.scope.default_currency:
                 kwargs["default_currency"] = mapping.scope.default_currency
             terms = mapping.translations.payment_terms if mapping.translations else None
             if terms:
                 kwargs["terms"] = dict(terms)
-    if kwargs.get("mechanism") == "custom_field" and not options.get("custom_field_id"):
-        raise ConfigError(f"{where}: writeback mechanism custom_field needs options.custom_field_id (its DefinitionId)")
+    kwargs.setdefault("custom_field_id", options.get("custom_field_id"))
+    if kwargs.get("mechanism") == "custom_field" and not kwargs["custom_field_id"]:
+        raise ConfigError(f"{where}: writeback mechanism custom_field needs the mapping's writeback.custom_field_id")
     return build_erp(
         load,
         save,
         name=connection.name,
         environment=str(options.get("environment", "production")),
         base_url=options.get("base_url"),
-        custom_field_id=options.get("custom_field_id"),
         page_size=int(options.get("page_size", 1000)),
         **kwargs,  # type: ignore[arg-type]
     )

@@ -209,16 +209,15 @@ def test_quickbooks_writeback_settings_are_checked(tmp_path: Path):
           customers: {customer_id: Id, name: DisplayName}
         writeback:
           mechanism: custom_field
-          tag_format: "L={limit}"
+          custom_fieldid: "12"
         """,
     )
     f = str(path)
     assert problems(path) == [
-        f"{f}:4: writeback.custom_field_name: mechanism custom_field needs custom_field_name (the name of the String "
-        'custom field on Customer, e.g. "Credit")',
-        f"{f}:6: writeback.tag_format: the tag must contain {{hold}}, e.g. '[CREDIT limit={{limit}} {{currency}} "
-        "hold={hold}]'; the tag must start with fixed text of at least 3 characters (creditbridge finds its tag by "
-        "it)",
+        f"{f}:4: writeback.custom_field_id: mechanism custom_field needs custom_field_id (the DefinitionId of the "
+        'String custom field on Customer, in quotes, e.g. "540344")',
+        f"{f}:6: writeback.custom_fieldid: unknown key 'custom_fieldid' (did you mean 'custom_field_id'?; "
+        "allowed here: mechanism, custom_field_id)",
     ]
 
 
@@ -294,7 +293,7 @@ def test_a_loaded_mapping_is_frozen(tmp_path: Path):
 
 
 def test_a_mapping_built_in_code_runs_the_same_checks():
-    with pytest.raises(ValidationError, match="custom_field_name"):
+    with pytest.raises(ValidationError, match="custom_field_id"):
         QuickBooksMapping.model_validate(
             {
                 "erp": "quickbooks",

@@ -1,0 +1,27 @@
+"""Credit checks of a new order: approve, warn, review or hold, with the rules and figures behind it.
+
+`check_order(ledger, customer_id, amount, as_of, policy)` returns an `OrderDecision`; see
+`order_check` for the rules.
+"""
+
+from creditbridge.core.credit.order_check import (
+    DECISIONS,
+    CreditCheckError,
+    CreditPolicy,
+    OrderCurrencyError,
+    OrderDecision,
+    OrderExposure,
+    UnknownCustomer,
+    check_order,
+)
+
+__all__ = [
+    "DECISIONS",
+    "CreditCheckError",
+    "CreditPolicy",
+    "OrderCurrencyError",
+    "OrderDecision",
+    "OrderExposure",
+    "UnknownCustomer",
+    "check_order",
+]

@@ -1,0 +1,160 @@
+"""`creditbridge credit check`: may this customer take an order of this amount?
+
+Works off a ledger folder (`--ledger DIR`, no store or config needed) or the store (`--store URL`,
+optionally one `--source`). The rules are core.credit's (`check_order`); the JSON is the same as
+the service's `POST /credit/check`.
+
+Exit codes: 0 a decision was made (whatever it is); 2 the command line is wrong (unknown
+customer, another currency, a bad amount or date); 3 the store failed.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import simplejson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from creditbridge.core.credit import CreditCheckError, OrderDecision, check_order
+from creditbridge.core.money import Money, MoneyError, parse_decimal
+
+if TYPE_CHECKING:
+    from creditbridge.core.model import Ledger
+
+_err = Console(stderr=True)
+_out = Console(soft_wrap=True)
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `credit` group (`credit check`) to `app`."""
+    credit = typer.Typer(help="Credit checks of orders.", no_args_is_help=True)
+    credit.command("check")(check_command)
+    app.add_typer(credit, name="credit")
+
+
+def check_command(
+    customer: Annotated[str, typer.Option("--customer", help="The customer id.")],
+    amount: Annotated[str, typer.Option("--amount", help="The new order's amount, e.g. 1250.00.")],
+    ledger: Annotated[
+        Path | None, typer.Option("--ledger", help="A ledger folder or .xlsx workbook; read directly, no store needed.")
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="The order's currency (default: the customer's).")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the check, YYYY-MM-DD (default: today).")] = None,
+    output_format: Annotated[CheckFormat, typer.Option("--format", help="table or json.")] = CheckFormat.table,
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="Store URL (default: $CREDITBRIDGE_STORE_URL, else sqlite:///creditbridge.db)."),
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source of the store.")] = None,
+) -> None:
+    """Check a new order against the customer's credit: approve, warn, review or hold, and why."""
+    check_date = _parse_date(as_of)
+    try:
+        value = parse_decimal(amount)
+    except MoneyError:
+        raise _fail(f"--amount {amount!r} is not an amount (expected e.g. 1250.00)") from None
+    records = _load(ledger, store, source)
+    try:
+        decision = run_check(records, customer, value, currency, check_date)
+    except CreditCheckError as exc:
+        raise _fail(str(exc)) from None
+    if output_format is CheckFormat.json:
+        sys.stdout.write(to_json(decision) + "\n")
+    else:
+        _out.print(decision_table(decision))
+
+
+def run_check(ledger: Ledger, customer_id: str, amount: Decimal, currency: str | None, as_of: date) -> OrderDecision:
+    """The check as the CLI and the service make it: the order in `currency`, default the customer's.
+
+    Raises `CreditCheckError` (`UnknownCustomer`, `OrderCurrencyError`) for what the caller can fix.
+    """
+    if currency is None:
+        found = next((c for c in ledger.customers if c.customer_id == customer_id), None)
+        currency = found.currency if found is not None else "XXX"
+    try:
+        order: Money | Decimal = Money(amount, currency)
+    except MoneyError as exc:
+        raise CreditCheckError(str(exc)) from None
+    return check_order(ledger, customer_id, order, as_of)
+
+
+def to_json(decision: OrderDecision) -> str:
+    return str(simplejson.dumps(decision.as_dict(), use_decimal=True, indent=2))
+
+
+def decision_table(decision: OrderDecision) -> Table:
+    data: dict[str, Any] = decision.as_dict()
+    cur = data["currency"]
+    table = Table(title=f"Credit check of {decision.customer_id} as of {decision.as_of}: {decision.decision.upper()}")
+    table.add_column("Figure")
+    table.add_column(cur, justify="right")
+    exposure = data["exposure"]
+    rows = [
+        ("Open AR", exposure["open_ar"]),
+        ("Open orders", exposure["open_orders"]),
+        ("This order", exposure["order"]),
+        ("Exposure", exposure["total"]),
+        ("Credit limit", None if data["limit"] is None else data["limit"]["amount"]),
+        ("Available", data["available"]),
+    ]
+    for label, value in rows:
+        table.add_row(label, "—" if value is None else f"{value:,}")
+    utilization = data["utilization"]
+    table.add_row("Utilization", "—" if utilization is None else f"{utilization} %")
+    for reason in decision.reasons:
+        table.add_row(f"[bold]{reason.rule}[/]", reason.message)
+    return table
+
+
+def _load(ledger: Path | None, store: str | None, source: str | None) -> Ledger:
+    from creditbridge.adapters.files import LedgerError, read_ledger
+
+    if ledger is not None:
+        try:
+            return read_ledger(ledger).to_ledger()
+        except LedgerError as exc:
+            raise _fail(f"the ledger has errors:\n{exc}") from None
+    from creditbridge.sync.settings import sqlite_file_of, store_url_from_env
+    from creditbridge.sync.store import Store, StoreError
+
+    url = store or store_url_from_env()
+    missing = sqlite_file_of(url)
+    if missing is not None and not missing.exists():
+        raise _fail(
+            f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR), "
+            "give --store URL, or read a folder directly with --ledger DIR"
+        )
+    try:
+        with Store.open(url) as opened:
+            return opened.load_ledger(source=source)
+    except StoreError as exc:
+        raise _fail(str(exc), 3) from None
+
+
+def _parse_date(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"--as-of {text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    _err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
