@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from creditbridge.core.model import CreditDecision, CreditProfile, Customer, Ledger, Reason
-from creditbridge.core.money import Money
+from creditbridge.core.money import Money, minor_digits
 from creditbridge.core.review import Exposure, exposures
 
 DECISIONS: tuple[str, ...] = ("approve", "warn", "review", "hold")
@@ -102,23 +102,25 @@ class OrderDecision:
     def as_dict(self) -> dict[str, Any]:
         """The contract's keys, amounts as Decimal (serialize with simplejson's use_decimal).
 
-        Figures of reasons are strings in `Reason`; here the numeric ones become Decimal.
+        Amounts keep every digit, shown with at least the currency's minor digits (1000.0000 -> 1000.00,
+        never rounded). Figures of reasons are strings in `Reason`; here the numeric ones become Decimal.
         """
         limit = self.credit_limit
+        cur = self.exposure.currency
         return {
             "customer_id": self.customer_id,
             "as_of": self.as_of.isoformat(),
             "currency": self.exposure.currency,
             "decision": self.decision,
-            "limit": None if limit is None else {"amount": limit.amount, "currency": limit.currency},
+            "limit": None if limit is None else {"amount": _exact(limit.amount, cur), "currency": limit.currency},
             "exposure": {
-                "open_ar": self.exposure.open_ar,
-                "open_orders": self.exposure.open_orders,
-                "order": self.exposure.order,
-                "total": self.exposure.total,
-                "currency": self.exposure.currency,
+                "open_ar": _exact(self.exposure.open_ar, cur),
+                "open_orders": _exact(self.exposure.open_orders, cur),
+                "order": _exact(self.exposure.order, cur),
+                "total": _exact(self.exposure.total, cur),
+                "currency": cur,
             },
-            "available": self.available,
+            "available": None if self.available is None else _exact(self.available, cur),
             "utilization": self.utilization,
             "scope": self.scope,
             "group": list(self.group),
@@ -277,6 +279,15 @@ def _percent(part: Decimal, whole: Decimal) -> str:
     if whole == 0:
         return "∞ %"
     return f"{(part * _HUNDRED / whole).quantize(_CENT, ROUND_HALF_UP)} %"
+
+
+def _exact(amount: Decimal, currency: str) -> Decimal:
+    """The same value with the currency's minor digits when that loses nothing, else all its digits."""
+    minor = Decimal(1).scaleb(-minor_digits(currency))
+    rounded = amount.quantize(minor)
+    if rounded == amount:
+        return rounded
+    return amount.normalize()
 
 
 def _figure(value: str) -> Decimal | str:

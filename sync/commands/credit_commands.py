@@ -53,7 +53,9 @@ def check_command(
     currency: Annotated[
         str | None, typer.Option("--currency", help="The order's currency (default: the customer's).")
     ] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the check, YYYY-MM-DD (default: today).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date of the check, YYYY-MM-DD (default: today).")
+    ] = None,
     output_format: Annotated[CheckFormat, typer.Option("--format", help="table or json.")] = CheckFormat.table,
     store: Annotated[
         str | None,

@@ -33,6 +33,7 @@ from creditbridge.sync.config import Config, ConnectionConfig
 from creditbridge.sync.logs import get_logger
 from creditbridge.sync.secrets import SecretError, resolve_secret
 from creditbridge.sync.service import queue
+from creditbridge.sync.service.credit_routes import credit_router
 from creditbridge.sync.service.events import PayloadError, WebhookEvent, parse_payload
 from creditbridge.sync.service.signatures import SIGNATURE_HEADER, signature_matches
 from creditbridge.sync.store import Store, StoreError, migrate
@@ -81,6 +82,7 @@ def create_app(config: Config, *, store: Store | None = None, on_enqueued: Calla
 
     app = FastAPI(title="creditbridge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = holder
+    app.include_router(credit_router(config, holder))
 
     @app.get("/health")
     def health() -> JSONResponse:
