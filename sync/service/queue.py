@@ -44,6 +44,7 @@ class PullRequest:
     connection: str
     entities: tuple[Entity, ...]
     event_ids: tuple[str, ...]
+    orders: tuple[str, ...]
     received_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -100,7 +101,11 @@ def enqueue(engine: sa.Engine, connection: str, events: Sequence[WebhookEvent]) 
         conn.execute(
             sa.update(pull_requests)
             .where(pull_requests.c.id == request_id)
-            .values(entities=[e.value for e in entities], event_ids=[e.event_id for e in fresh])
+            .values(
+                entities=[e.value for e in entities],
+                event_ids=[e.event_id for e in fresh],
+                orders=sorted({e.record_id for e in fresh if e.qbo_entity.lower() == "estimate" and e.record_id}),
+            )
         )
     return Enqueued(request_id, entities, len(fresh), len(wanted) - len(fresh))
 
@@ -200,6 +205,7 @@ def _request(row: sa.RowMapping) -> PullRequest:
         connection=row["connection"],
         entities=tuple(Entity(e) for e in row["entities"]),
         event_ids=tuple(row["event_ids"]),
+        orders=tuple(row["orders"] or ()),
         received_at=row["received_at"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],

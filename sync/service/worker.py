@@ -19,6 +19,7 @@ from creditbridge.sync.config import Config, ConfigError
 from creditbridge.sync.logs import get_logger, job_run
 from creditbridge.sync.pull import PullConfigError, PullConflict, PullError, entities_to_pull, pull
 from creditbridge.sync.service import queue
+from creditbridge.sync.service.order_checks import check_named_orders
 from creditbridge.sync.store import StoreError
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ def _pull_claimed(
         partial: PullSummary | None = getattr(exc, "summary", None)  # PullFailed: what was committed
         return ended(str(exc) or type(exc).__name__, partial)
     _log.info("webhook_drain.pulled", requests=list(ids), rows=summary.rows_written)
+    if Entity.ORDERS in entities:
+        check_named_orders(store, connection, {key for r in claimed for key in r.orders}, run_id)
     return ended(None, summary, entities)
 
 

@@ -6,7 +6,8 @@ row here; a worker (`creditbridge serve`'s thread, or `creditbridge webhooks dra
 claims rows with a conditional UPDATE and pulls.
 
 `pull_requests`: one row per accepted webhook delivery. `entities` is the JSON list of core
-entity names to pull, `event_ids` the JSON list of the events it carried. `started_at` is set
+entity names to pull, `event_ids` the JSON list of the events it carried, `orders` the ERP
+keys of the orders (QuickBooks Estimates) they named, which get an order-time credit check. `started_at` is set
 when a worker claims the row (with the pull's `run_id`), `finished_at` when the pull ended;
 `error` says why it failed (NULL when it succeeded). Times are naive UTC.
 
@@ -27,6 +28,7 @@ pull_requests = sa.Table(
     sa.Column("connection", sa.String(64), nullable=False),
     sa.Column("entities", sa.JSON, nullable=False),
     sa.Column("event_ids", sa.JSON, nullable=False),
+    sa.Column("orders", sa.JSON, nullable=True),
     sa.Column("received_at", sa.DateTime, nullable=False),
     sa.Column("started_at", sa.DateTime, nullable=True),
     sa.Column("finished_at", sa.DateTime, nullable=True),

@@ -277,3 +277,25 @@ def test_health_reports_the_store(client: TestClient, config: Config) -> None:
     with TestClient(create_app(down)) as unavailable:
         response = unavailable.get("/health")
     assert response.status_code == 503 and response.json()["status"] == "unavailable"
+
+
+def test_an_estimate_named_by_a_webhook_gets_an_order_time_credit_check_in_the_audit_log(
+    client: TestClient, config: Config, store: Store
+) -> None:
+    """SO-1 (700.00 USD) for A: limit 5,000; open AR 1,999.00 (A6 is invoiced by now) + the order = 2,699.00,
+    54% of the limit, but A1 is more than 30 days past due -> review. The cancelled SO-2 is not checked."""
+    from creditbridge.sync.writeback.audit import list_entries, verify_chain
+
+    first = legacy(("Customer", "A", "Update"), ("Invoice", "A1", "Update"), ("Payment", "P1", "Update"))
+    client.post(URL, content=first, headers=signed(first))
+    drain_pull_requests(config, store)  # the replica as a running installation has it
+    body = legacy(("Estimate", "SO-1", "Create"), ("Estimate", "SO-2", "Update"))
+    client.post(URL, content=body, headers=signed(body))
+
+    [result] = drain_pull_requests(config, store)
+
+    assert result.ok and Entity.ORDERS in result.entities
+    [entry] = [e for e in list_entries(store.engine, "qbo-acme") if e.fields["action"] == "order_credit_check"]
+    assert entry.fields["customer_id"] == "A" and entry.fields["outcome"] == "review"
+    assert entry.fields["field"] == "order SO-1" and "past_due" in entry.fields["reason_code"]
+    assert verify_chain(store.engine).ok

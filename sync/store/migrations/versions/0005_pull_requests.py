@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("connection", sa.String(64), nullable=False),
         sa.Column("entities", sa.JSON(), nullable=False),
         sa.Column("event_ids", sa.JSON(), nullable=False),
+        sa.Column("orders", sa.JSON(), nullable=True),
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=True),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
