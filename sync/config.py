@@ -137,7 +137,7 @@ class Config(BaseSettings):
     policy: WritebackPolicyConfig = WritebackPolicyConfig()
     holds: HoldPolicyConfig = HoldPolicyConfig()
     log_format: Literal["text", "json"] = "text"
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: Literal["debug", "info", "warning", "error"] = "warning"
     secret_key_file: Path | None = Field(
         default=None, description="File with the key(s) encrypting stored secrets, if not $CREDITBRIDGE_SECRET_KEY."
     )

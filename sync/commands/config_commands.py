@@ -155,7 +155,7 @@ def config_template(erp: str) -> str:
 store_url = "sqlite:///creditbridge.db"
 
 log_format = "text"                 # text (for people) or json (one JSON object per line, for collectors)
-log_level = "info"                  # debug, info, warning or error
+log_level = "warning"               # warning: problems only; info: every page and outbox step; debug; error
 
 # The key that encrypts secrets kept in the store comes from CREDITBRIDGE_SECRET_KEY; or name a file
 # holding it (one key per line, newest first), readable only by the creditbridge user:

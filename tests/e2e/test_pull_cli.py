@@ -29,6 +29,7 @@ CLI = str(Path(sys.executable).parent / "creditbridge")
 CONFIG = """
 store_url = "sqlite:///store.db"
 log_format = "json"
+log_level = "info"
 
 [[connections]]
 name = "acme-erp"
