@@ -68,6 +68,11 @@ READ_CAPABILITY: dict[Entity, Capability] = {
 Record = Customer | CreditProfile | OpenItem | Payment | Order | WriteOff
 
 
+def writeoff_key(item_id: str, n: int) -> str:
+    """The ERP key of the n-th (1-based) write-off of an item, for ERPs that give write-offs no id."""
+    return f"{item_id}#{n}"
+
+
 def own_key(record: Record) -> str | None:
     """The ERP key a record carries itself; None for write-offs, which have no id of their own."""
     match record:

@@ -23,7 +23,6 @@ from creditbridge.adapters.files.customer_csv import CustomerCsv, CustomerRow, r
 from creditbridge.adapters.files.errors import LedgerError
 from creditbridge.adapters.files.reader import read_ledger
 from creditbridge.adapters.files.write_log import LOCK, WRITE_LOG, locked_write_log
-from creditbridge.adapters.memory.erp import record_key, writeoff_key
 from creditbridge.core.model import CreditProfile, Ledger, WriteOff
 from creditbridge.core.money import Money
 from creditbridge.core.ports import (
@@ -37,6 +36,8 @@ from creditbridge.core.ports import (
     Record,
     WriteOutcome,
     WriteResult,
+    own_key,
+    writeoff_key,
 )
 
 SHEET_OF: dict[Entity, str] = {
@@ -218,7 +219,9 @@ class LedgerFolderErp:
                 seen[record.item_id] = seen.get(record.item_id, 0) + 1
                 key = writeoff_key(record.item_id, seen[record.item_id])
             else:
-                key = record_key(record)
+                carried = own_key(record)
+                assert carried is not None, "only write-offs lack a key of their own"
+                key = carried
             version = versions.get(key) or hashlib.sha256(repr(record).encode()).hexdigest()[:12]
             if isinstance(record, CreditProfile):
                 record = replace(record, source_version=version)

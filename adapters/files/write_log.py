@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from creditbridge.adapters.files.customer_csv import replace_atomically
-from creditbridge.adapters.memory.codec import decode, encode
+from creditbridge.adapters.record_json import decode, encode
 from creditbridge.core.ports import ProfileValues, WriteResult
 
 WRITE_LOG = ".creditbridge-writes.json"

@@ -37,6 +37,7 @@ from creditbridge.core.ports import (
     WriteOutcomeUnknown,
     WriteResult,
     own_key,
+    writeoff_key,
 )
 
 CAPABILITIES: Final = frozenset(
@@ -76,11 +77,6 @@ def record_key(record: Record) -> str:
     if key is None:
         raise TypeError(f"{type(record).__name__} has no key of its own")
     return key
-
-
-def writeoff_key(item_id: str, n: int) -> str:
-    """The key of the n-th (1-based) write-off of an item: stable while the write-off exists."""
-    return f"{item_id}#{n}"
 
 
 class InMemoryErp:

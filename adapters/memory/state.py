@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from creditbridge.adapters.memory.codec import decode, encode
 from creditbridge.adapters.memory.faults import Fault
+from creditbridge.adapters.record_json import decode, encode
 from creditbridge.core.ports import Change, Entity, Record, WriteResult
 
 CLOCK_START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from creditbridge.adapters.memory import Fault, writeoff_key
+from creditbridge.adapters.memory import Fault
 from creditbridge.core.model import CreditProfile, Ledger
 from creditbridge.core.ports import (
     READ_CAPABILITY,
@@ -29,6 +29,7 @@ from creditbridge.core.ports import (
     ProfileWrite,
     WriteOutcome,
     WriteOutcomeUnknown,
+    writeoff_key,
 )
 
 
