@@ -217,6 +217,11 @@ def _tiles(report: ArReport, figures: KpiFigures) -> str:
     def prior(read: Callable[[KpiFigures], Decimal | None]) -> Decimal | None:
         return read(before) if before is not None else None
 
+    def days(label: str, key: str, note: str, higher_is_better: bool | None) -> _Tile:
+        value: Decimal | None = getattr(figures, key)
+        delta = _delta(value, prior(lambda f: getattr(f, key)), when, higher_is_better)
+        return _Tile(label, days_text(value), "days" if value is not None else "", note, delta)
+
     pdp = past_due_percent(figures)
     tiles = [
         _Tile(
@@ -226,34 +231,10 @@ def _tiles(report: ArReport, figures: KpiFigures) -> str:
             f"Current {compact_amount(figures.current_ar)} · past due {compact_amount(figures.past_due)}",
             _amount_delta(figures.ar, prior(lambda f: f.ar), when),
         ),
-        _Tile(
-            "DSO",
-            days_text(figures.dso),
-            "days" if figures.dso is not None else "",
-            f"AR ÷ credit sales × {report.period_days} days",
-            _delta(figures.dso, prior(lambda f: f.dso), when, False),
-        ),
-        _Tile(
-            "Countback DSO",
-            days_text(figures.countback_dso),
-            "days" if figures.countback_dso is not None else "",
-            "Days of latest sales that make up AR",
-            _delta(figures.countback_dso, prior(lambda f: f.countback_dso), when, False),
-        ),
-        _Tile(
-            "Best possible DSO",
-            days_text(figures.best_possible_dso),
-            "days" if figures.best_possible_dso is not None else "",
-            "Current AR only",
-            _delta(figures.best_possible_dso, prior(lambda f: f.best_possible_dso), when, None),
-        ),
-        _Tile(
-            "Average days delinquent",
-            days_text(figures.add),
-            "days" if figures.add is not None else "",
-            "DSO − best possible DSO",
-            _delta(figures.add, prior(lambda f: f.add), when, False),
-        ),
+        days("DSO", "dso", f"AR ÷ credit sales × {report.period_days} days", False),
+        days("Countback DSO", "countback_dso", "Days of latest sales that make up AR", False),
+        days("Best possible DSO", "best_possible_dso", "Current AR only", None),
+        days("Average days delinquent", "add", "DSO − best possible DSO", False),
         _Tile(
             "Collection effectiveness",
             percent_text(figures.cei),
