@@ -92,7 +92,8 @@ def connect_quickbooks(
         raise _fail(str(exc), EXIT_ERP) from None
     credentials = Credentials(client_id, client_secret, tokens.refresh_token, consent.realm_id)
     try:
-        SecretVault(open_store(config)).put(reference[len("store:") :], SecretStr(credentials.to_json()))
+        vault = SecretVault(open_store(config), key_file=config.secret_key_file)
+        vault.put(reference[len("store:") :], SecretStr(credentials.to_json()))
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_CONFIG) from None
     typer.echo(f"Connected {connection!r} to QuickBooks company {consent.realm_id}; the token is stored encrypted.")
