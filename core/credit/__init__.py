@@ -13,6 +13,7 @@ from creditbridge.core.credit.order_check import (
     OrderExposure,
     UnknownCustomer,
     check_order,
+    check_order_in,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "OrderExposure",
     "UnknownCustomer",
     "check_order",
+    "check_order_in",
 ]

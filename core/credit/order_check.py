@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from creditbridge.core.model import CreditDecision, CreditProfile, Customer, Ledger, Reason
-from creditbridge.core.money import Money, minor_digits
+from creditbridge.core.money import Money, MoneyError, minor_digits
 from creditbridge.core.review import Exposure, exposures
 
 DECISIONS: tuple[str, ...] = ("approve", "warn", "review", "hold")
@@ -297,3 +297,25 @@ def _figure(value: str) -> Decimal | str:
     except ArithmeticError:
         return value
     return number if number.is_finite() else value
+
+
+def check_order_in(
+    ledger: Ledger,
+    customer_id: str,
+    amount: Decimal,
+    currency: str | None,
+    as_of: date,
+    policy: CreditPolicy | None = None,
+) -> OrderDecision:
+    """`check_order` for an amount in `currency` (default: the customer's), as the CLI and the service ask.
+
+    Raises `CreditCheckError` (`UnknownCustomer`, `OrderCurrencyError`) for what the caller can fix.
+    """
+    if currency is None:
+        found = next((c for c in ledger.customers if c.customer_id == customer_id), None)
+        currency = found.currency if found is not None else "XXX"
+    try:
+        order: Money | Decimal = Money(amount, currency)
+    except MoneyError as exc:
+        raise CreditCheckError(str(exc)) from None
+    return check_order(ledger, customer_id, order, as_of, policy)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,8 +21,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from creditbridge.core.credit import CreditCheckError, OrderDecision, check_order
-from creditbridge.core.money import Money, MoneyError, parse_decimal
+from creditbridge.core.credit import CreditCheckError, OrderDecision, check_order_in
+from creditbridge.core.money import MoneyError, parse_decimal
 
 if TYPE_CHECKING:
     from creditbridge.core.model import Ledger
@@ -71,28 +70,13 @@ def check_command(
         raise _fail(f"--amount {amount!r} is not an amount (expected e.g. 1250.00)") from None
     records = _load(ledger, store, source)
     try:
-        decision = run_check(records, customer, value, currency, check_date)
+        decision = check_order_in(records, customer, value, currency, check_date)
     except CreditCheckError as exc:
         raise _fail(str(exc)) from None
     if output_format is CheckFormat.json:
         sys.stdout.write(to_json(decision) + "\n")
     else:
         _out.print(decision_table(decision))
-
-
-def run_check(ledger: Ledger, customer_id: str, amount: Decimal, currency: str | None, as_of: date) -> OrderDecision:
-    """The check as the CLI and the service make it: the order in `currency`, default the customer's.
-
-    Raises `CreditCheckError` (`UnknownCustomer`, `OrderCurrencyError`) for what the caller can fix.
-    """
-    if currency is None:
-        found = next((c for c in ledger.customers if c.customer_id == customer_id), None)
-        currency = found.currency if found is not None else "XXX"
-    try:
-        order: Money | Decimal = Money(amount, currency)
-    except MoneyError as exc:
-        raise CreditCheckError(str(exc)) from None
-    return check_order(ledger, customer_id, order, as_of)
 
 
 def to_json(decision: OrderDecision) -> str:

@@ -20,9 +20,8 @@ import simplejson
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from creditbridge.core.credit import CreditCheckError, OrderDecision, UnknownCustomer
+from creditbridge.core.credit import CreditCheckError, OrderDecision, UnknownCustomer, check_order_in
 from creditbridge.core.money import MoneyError, parse_decimal
-from creditbridge.sync.commands.credit_commands import run_check
 from creditbridge.sync.config import Config
 from creditbridge.sync.store import StoreError
 
@@ -51,7 +50,7 @@ def credit_router(config: Config, holder: StoreHolder) -> APIRouter:
 
         def check() -> OrderDecision:
             ledger = holder.get().load_ledger(source=source)
-            return run_check(ledger, customer_id, amount, currency, as_of)
+            return check_order_in(ledger, customer_id, amount, currency, as_of)
 
         try:
             decision = await run_in_threadpool(check)
