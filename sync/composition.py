@@ -8,6 +8,7 @@ every other command, and `creditbridge --help` stays fast.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,7 +88,7 @@ def _quickbooks_adapter(connection: ConnectionConfig, config: Config, where: str
             f"run `creditbridge connect quickbooks --connection {connection.name}` to fill it"
         )
     secret_name = reference[len("store:") :]
-    vault = SecretVault(open_store(config), key_file=config.secret_key_file)
+    vault = SecretVault(_secrets_store(config.store_url), key_file=config.secret_key_file)
 
     def load() -> Credentials:
         try:
@@ -129,6 +130,14 @@ def _quickbooks_adapter(connection: ConnectionConfig, config: Config, where: str
         page_size=int(options.get("page_size", 1000)),
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+@functools.cache
+def _secrets_store(url: str) -> Store:
+    """One store per URL and process for adapters' rotating credentials (an adapter lives as long as a job)."""
+    from creditbridge.sync.store import Store
+
+    return Store.open(url)
 
 
 def _seed_ledger(folder: Path, where: str) -> Ledger:
