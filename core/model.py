@@ -132,8 +132,28 @@ class Order:
 
 
 @dataclass(frozen=True, slots=True)
+class RemittanceLine:
+    """One structured remittance line: the payer's own statement of which document it pays.
+
+    From camt `RmtInf/Strd` (`RfrdDocInf/Nb`, `RfrdDocAmt/RmtdAmt`), a lockbox detail record or a
+    remittance CSV row. Either field may be missing: payers send a number without an amount, or the
+    reverse.
+    """
+
+    document_number: str | None
+    amount: Money | None = None
+    document_type: str | None = None  # as sent: CINV, CREN, DEBN, …
+
+
+@dataclass(frozen=True, slots=True)
 class BankTransaction:
-    """One credit line of a bank statement, as received (before matching)."""
+    """One incoming customer payment as a bank statement or remittance file reports it (before matching).
+
+    Only credits are transactions: debits and reversals are counted by the parser and skipped.
+    `transaction_id` is the payment's id, unique within its statement file: the bank's end-to-end id,
+    else its own reference, else one derived from the file and the entry's position (banks send
+    `NOTPROVIDED` and repeat references). `remittance_text` joins the unstructured lines in order.
+    """
 
     transaction_id: str
     booked_on: date
@@ -141,6 +161,30 @@ class BankTransaction:
     payer_name: str | None = None
     payer_account: str | None = None
     remittance_text: str | None = None
+    remittance_lines: tuple[RemittanceLine, ...] = ()
+    value_date: date | None = None
+    end_to_end_id: str | None = None
+    bank_reference: str | None = None
+    statement_id: str | None = None
+    account: str | None = None  # our account that received the money
+
+
+@dataclass(frozen=True, slots=True)
+class BankStatement:
+    """What one statement or remittance file holds: its incoming payments and what was skipped.
+
+    `format` names the detected format (camt.053, camt.054, bai2, mt940, lockbox, remittance_csv).
+    `skipped_debits` and `skipped_reversals` count entries that are not incoming customer money.
+    """
+
+    source: str
+    format: str
+    transactions: tuple[BankTransaction, ...]
+    skipped_debits: int = 0
+    skipped_reversals: int = 0
+    accounts: tuple[str, ...] = ()
+    period_start: date | None = None
+    period_end: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
