@@ -20,7 +20,7 @@ BASE = "http://qbo.test"
 TOKEN_URL = f"{BASE}/oauth2/v1/tokens/bearer"
 REALM = "9341453050000000"
 QUERY_URL = f"{BASE}/v3/company/{REALM}/query"
-THROTTLE_XML = Path("/work/shared/samples/quickbooks/throttle_429_body.xml").read_text()
+THROTTLE_XML = (Path(__file__).resolve().parents[3] / "shared" / "samples" / "quickbooks" / "throttle_429_body.xml").read_text()
 EMPTY = {"QueryResponse": {}, "time": "2026-11-23T08:00:00-08:00"}
 
 

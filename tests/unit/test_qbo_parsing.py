@@ -18,7 +18,7 @@ from creditbridge.core.model import DocType
 from creditbridge.core.money import Money
 from creditbridge.core.ports import ErpUnavailable
 
-SAMPLES = Path("/work/shared/samples/quickbooks")
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "quickbooks"
 
 
 def load(name: str) -> dict:

@@ -17,7 +17,7 @@ import simplejson
 
 from creditbridge.adapters.quickbooks.simulator import QuickBooksSimulator, SimulatorFault
 
-SAMPLES = Path("/work/shared/samples/quickbooks")
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "quickbooks"
 REALM = "9341453050000000"
 
 
