@@ -10,6 +10,7 @@ purpose, ?30/?31 bank and account, ?32/?33 name, SEPA `EREF+`/`SVWZ+`) and as fr
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -23,10 +24,14 @@ from creditbridge.adapters.statements.payment_ids import assign_ids, usable
 from creditbridge.core.model import BankStatement, BankTransaction
 from creditbridge.core.money import Money, MoneyError
 
-_ENVELOPE = re.compile(r"\{4:[ \t]*\n(?P<body>.*?)\n-\}", re.DOTALL)
 _TAG = re.compile(r"^:(?P<tag>\d\d[A-Z]?):", re.MULTILINE)
+_LINE_61 = re.compile(r"^\d{6}(\d{4}|\s{4})?R?[CD][A-Z]?\d+,\d*")
+_BALANCE = re.compile(r"^[CD]\d{6}[A-Z]{3}\d+,\d*$")
+_BALANCE_TAGS = ("60F", "60M", "62F", "62M", "64", "65")
 _SWIFT_LINE = 65
 """Width of an MT940 text line: a line this long was wrapped by the bank, not ended by the payer."""
+logging.getLogger("mt940").addHandler(logging.NullHandler())  # its parse warnings are ours to report, with lines
+
 _OPTIONS = mt940.Options(applicant_iban=True, merge_keeps_values=True, reversal_sign=True,
                          case_insensitive_marks=True, strip_bom=True)  # fmt: skip
 
@@ -39,13 +44,19 @@ class _Block:
     first_line: int
 
 
-def _blocks(text: str) -> list[_Block]:
+def _blocks(text: str, issues: Issues) -> list[_Block]:
     """The statements of a file: inside each SWIFT envelope's block 4 (or the whole file), split at `:20:`."""
     messages: list[tuple[str, int]] = []
-    envelopes = list(_ENVELOPE.finditer(text))
-    if envelopes:
-        messages = [(m.group("body"), text.count("\n", 0, m.start("body")) + 1) for m in envelopes]
-    else:
+    opens = [m.end() for m in re.finditer(r"\{4:[ \t]*\n", text)]
+    for start in opens:
+        end = text.find("\n-}", start)
+        first_line = text.count("\n", 0, start) + 1
+        if end < 0:
+            issues.add("SWIFT block 4 is not closed with '-}'; the file may be cut off", line=first_line - 1,
+                       field="{4:")
+            end = len(text)
+        messages.append((text[start:end], first_line))
+    if not opens:
         messages = [(text, 1)]
     blocks: list[_Block] = []
     for body, first_line in messages:
@@ -54,6 +65,30 @@ def _blocks(text: str) -> list[_Block]:
             end = starts[index + 1] if index + 1 < len(starts) else len(body)
             blocks.append(_Block(body[start:end], first_line + body.count("\n", 0, start)))
     return blocks
+
+
+def _tags_readable(block: _Block, issues: Issues) -> bool:
+    """Check the fields the balance check and the payments rest on, naming the line of each bad one."""
+    before = issues.total
+    found = list(_TAG.finditer(block.text))
+    for index, match in enumerate(found):
+        tag = match.group("tag")
+        end = found[index + 1].start() if index + 1 < len(found) else len(block.text)
+        value = block.text[match.end() : end].strip()
+        line = block.first_line + block.text.count("\n", 0, match.start())
+        if tag == "61" and not _LINE_61.match(value):
+            issues.add(f"{value.splitlines()[0] if value else ''!r} is not a statement line "
+                       "(YYMMDD[MMDD] C/D/RC/RD amount with a decimal comma, type, reference)", line=line, field=":61:")
+        elif tag in _BALANCE_TAGS and not _BALANCE.match(value):
+            issues.add(f"{value!r} is not a balance (C/D, YYMMDD, currency, amount with a decimal comma)", line=line,
+                       field=f":{tag}:")
+    tags = {m.group("tag") for m in found}
+    if not tags & {"62F", "62M"}:
+        issues.add("the statement has no closing balance (:62F:); the file may be cut off", line=block.first_line,
+                   field=":62F:")
+    if not tags & {"60F", "60M"}:
+        issues.add("the statement has no opening balance (:60F:)", line=block.first_line, field=":60F:")
+    return issues.total == before
 
 
 def _signed(balance: Any) -> Decimal | None:
@@ -88,7 +123,7 @@ def read_mt940(text: str, file: str) -> BankStatement:
     """Every `C` entry of an MT940 file as a payment; debits and reversals counted; balances checked."""
     issues = Issues(file)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    blocks = _blocks(text)
+    blocks = _blocks(text, issues)
     if not blocks:
         issues.add("no statement found (no ':20:' field)", line=1, field=":20:")
         issues.raise_if_any()
@@ -99,6 +134,8 @@ def read_mt940(text: str, file: str) -> BankStatement:
     for block in blocks:
         tags = [(m.group("tag"), block.first_line + block.text.count("\n", 0, m.start()))
                 for m in _TAG.finditer(block.text)]
+        if not _tags_readable(block, issues):
+            continue
         lines_61 = [line for tag, line in tags if tag == "61"]
         closing_line = next((line for tag, line in tags if tag.startswith("62")), block.first_line)
         try:
@@ -202,6 +239,10 @@ _SUBFIELD_KEYS = ("TRTP", "EREF", "MARF", "CSID", "CNTP", "REMI", "PURP", "ORDP"
                   "IREF", "NAME", "IBAN", "BIC", "USTD", "STRD", "CUR", "ADDR", "ID", "CITY")  # fmt: skip
 
 
+_SOFT_KEYS = ("ID", "CUR", "ADDR", "CITY")
+"""Keys short enough to occur as words of remittance text: they do not end a REMI/USTD value."""
+
+
 def _swift_subfields(text: str) -> dict[str, str]:
     """'/EREF/E2E1/CNTP/NL91…/BIC/NAME/ACME BV/REMI/USTD//INV 1001/' → {'EREF': 'E2E1', 'NAME': 'ACME BV', …}.
 
@@ -222,7 +263,8 @@ def _swift_subfields(text: str) -> dict[str, str]:
                 found[key] = joined
 
     for part in parts:
-        if part in _SUBFIELD_KEYS and not (key == "REMI" and part not in ("USTD", "STRD")):
+        in_text = key in ("REMI", "USTD", "STRD")
+        if part in _SUBFIELD_KEYS and not (in_text and part in _SOFT_KEYS):
             flush()
             key, values = part, []
         else:
