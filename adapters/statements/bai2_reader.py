@@ -72,9 +72,11 @@ def _index(text: str, file: str, issues: Issues) -> tuple[list[str], list[_Recor
         if code == "88" and not records:
             issues.add("continuation record (88) with no record before it", line=number, field="record code")
             continue
-        lines.append(line)
         if code != "88":
+            if records and records[-1].code in ("03", "16") and lines and not lines[-1].startswith("88"):
+                lines[-1] = _with_defaults(lines[-1])
             records.append(_Record(number, code))
+        lines.append(line)
     return lines, records
 
 
@@ -97,6 +99,24 @@ def _check_structure(records: list[_Record], issues: Issues) -> None:
     if previous != "99":
         issues.add("the file ends before its file trailer (99); it may be cut off",
                    line=records[-1].line if records else 1, field="record code")
+
+
+def _with_defaults(line: str) -> str:
+    """A one-line 03 or 16 record with its trailing optional fields written out.
+
+    BAI2 lets a record end early with '/' (the rest take their defaults); the package indexes the fields
+    and fails on such records, so the empty fields are added here. Records with availability
+    (funds type S, V or D) have variable length and are left as sent.
+    """
+    fields = line.rstrip("/").split(",")
+    if fields[0] == "16":
+        if len(fields) < 7 and (len(fields) < 4 or fields[3] not in ("S", "V", "D")):
+            fields += [""] * (7 - len(fields))
+    elif fields[0] == "03":
+        summary = fields[3:]
+        if summary and len(summary) % 4 and not any(summary[i] in ("S", "V", "D") for i in range(3, len(summary), 4)):
+            fields += [""] * (4 - len(summary) % 4)
+    return ",".join(fields) + "/"
 
 
 def _amount(value: Any) -> int:

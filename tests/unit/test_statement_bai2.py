@@ -90,3 +90,12 @@ def test_records_out_of_order_are_refused_with_the_line(tmp_path):
     path = mutated(tmp_path, b"49,109900,4/\n", b"")
     with pytest.raises(StatementError, match=r"line 16, field record code: record 98 cannot come here"):
         read_statement(path)
+
+
+def test_records_ended_early_with_a_slash_take_the_default_fields(tmp_path):
+    data = (SAMPLE.read_bytes().replace(b"16,195,10000,0,NONREF,,B/O: TULIP TRADING BV/", b"16,195,10000,0/")
+            .replace(b"03,4410005678,USD,010,0,,/", b"03,4410005678,USD,010,0/"))
+    path = tmp_path / "short.bai"
+    path.write_bytes(data)
+    last = read_statement(path).transactions[-1]
+    assert (last.amount, last.remittance_text, last.bank_reference) == (Money.of("100.00", "USD"), None, None)
