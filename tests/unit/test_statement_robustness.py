@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from creditbridge.adapters.statements import StatementError, read_bytes, read_statement
 from creditbridge.adapters.statements.detect import detect_format
+from creditbridge.adapters.statements.payment_ids import assign_ids
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "statements"
 SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.suffix != ".toml" and p.name != "lockbox_custom_layout.txt")
@@ -91,3 +92,13 @@ def test_a_file_in_no_known_format_is_refused_with_the_formats_we_read(tmp_path)
 def test_a_missing_file_is_a_statement_error(tmp_path):
     with pytest.raises(StatementError, match="cannot read the file"):
         read_statement(tmp_path / "nowhere.xml")
+
+
+@FAST
+@given(st.lists(st.tuples(st.lists(st.sampled_from(["A", "B", "NOTPROVIDED", "NONREF", "", None, "A-1-1"]),
+                                   max_size=3),
+                          st.sampled_from(["A-1-1", "A-1-2", "A", "S-2-1"])), max_size=12))
+def test_payment_ids_are_unique_even_when_references_repeat_or_collide_with_fallbacks(payments):
+    ids = assign_ids([refs for refs, _ in payments], [fallback for _, fallback in payments])
+    assert len(ids) == len(set(ids)) == len(payments)
+    assert not {"NOTPROVIDED", "NONREF", ""} & set(ids)
