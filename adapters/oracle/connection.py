@@ -10,7 +10,7 @@ connection (not the process-wide `oracledb.defaults`), so money never passes thr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -26,9 +26,11 @@ class ConnectSettings:
     password: str
     thick: bool = False
     client_lib_dir: str | None = None
-    pool_min: int = 1
+    pool_min: int = 0  # sessions are opened on first use: building the adapter never blocks on the network
     pool_max: int = 4
     stmtcachesize: int = 40
+    wait_seconds: int = 30  # how long an acquire waits for a free session before failing
+    connect_timeout: float = 10.0
 
 
 _thick_initialised = False
@@ -62,8 +64,9 @@ class OraclePool:
         try:
             self._pool = oracledb.create_pool(
                 user=settings.user, password=settings.password, dsn=settings.dsn,
-                min=settings.pool_min, max=settings.pool_max, increment=1,
-                getmode=oracledb.POOL_GETMODE_WAIT, stmtcachesize=settings.stmtcachesize,
+                min=settings.pool_min, max=settings.pool_max, increment=1, stmtcachesize=settings.stmtcachesize,
+                getmode=oracledb.POOL_GETMODE_TIMEDWAIT, wait_timeout=settings.wait_seconds * 1000,
+                tcp_connect_timeout=settings.connect_timeout, retry_count=0,
             )  # fmt: skip
         except Exception as exc:
             info = error_info(exc)
@@ -78,9 +81,9 @@ class OraclePool:
         try:
             yield connection
         finally:
-            try:
+            with suppress(Exception):  # a dead session was rolled back by the server
                 connection.rollback()  # nothing uncommitted goes back to the pool
-            finally:
+            with suppress(Exception):
                 self._pool.release(connection)
 
     def close(self) -> None:

@@ -39,6 +39,8 @@ class OracleErrorInfo:
 
 def error_info(exc: BaseException) -> OracleErrorInfo | None:
     """The Oracle error inside a python-oracledb (or simulator) exception; None for anything else."""
+    if isinstance(exc, OSError):  # python-oracledb lets socket errors (name resolution, refused) through
+        return OracleErrorInfo("DPY-6005", f"cannot connect to the database: {exc}", True)
     detail = exc.args[0] if exc.args else None
     code = getattr(detail, "full_code", None)
     if not isinstance(code, str):

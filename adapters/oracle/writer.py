@@ -41,6 +41,7 @@ from creditbridge.adapters.oracle.seam import DbConnection, SessionSource
 from creditbridge.core.model import CreditProfile
 from creditbridge.core.ports import (
     ErpConfigError,
+    ErpError,
     ErpUnavailable,
     ProfileWrite,
     WriteOutcome,
@@ -115,7 +116,7 @@ class OracleProfileWriter:
         attempts = self.options.lock_retries + 1
         for attempt in range(attempts):
             try:
-                return self._attempt(write)
+                return self._attempt_translated(write)
             except _Locked as locked:
                 if attempt == attempts - 1:
                     raise ErpUnavailable(
@@ -125,6 +126,17 @@ class OracleProfileWriter:
                     ) from None
                 self._sleep(self.options.lock_wait_seconds * 2**attempt)
         raise AssertionError("unreachable")
+
+    def _attempt_translated(self, write: ProfileWrite) -> WriteResult:
+        try:
+            return self._attempt(write)
+        except (_Locked, ErpError):
+            raise
+        except Exception as exc:  # acquiring the session failed: nothing was sent
+            info = error_info(exc)
+            if info is None:
+                raise
+            raise translate(info) from exc
 
     def _attempt(self, write: ProfileWrite) -> WriteResult:
         committing = False

@@ -76,6 +76,9 @@ class EbsSimulator:
         seed_ledger(self.db, ledger, org_id=self.org_id, stamp=self.now() - age)
         self.db.commit()
 
+    def is_empty(self) -> bool:
+        return int(self.db.execute("SELECT COUNT(*) FROM HZ_CUST_ACCOUNTS").fetchone()[0]) == 0
+
     def account_id(self, account_number: str) -> int:
         row = self.db.execute("SELECT CUST_ACCOUNT_ID FROM HZ_CUST_ACCOUNTS WHERE ACCOUNT_NUMBER = ?",
                               (account_number,)).fetchone()  # fmt: skip
