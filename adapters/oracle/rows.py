@@ -10,7 +10,8 @@ currency, else of its first amounts row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,7 +28,8 @@ from creditbridge.core.model import (
     Payment,
 )
 from creditbridge.core.money import Money
-from creditbridge.mappings import ErpMapping
+from creditbridge.core.ports import ErpConfigError
+from creditbridge.mappings import ErpMapping, TranslationError
 
 DOC_TYPES = {"INV": DocType.INVOICE, "DM": DocType.DEBIT_MEMO, "CM": DocType.CREDIT_MEMO, "CB": DocType.DEBIT_MEMO}
 """AR_PAYMENT_SCHEDULES_ALL.CLASS, unless the mapping has translations.document_types (CB: a chargeback)."""
@@ -73,18 +75,30 @@ class Codes:
 
     def doc_type(self, code: str) -> DocType:
         if self._doc_types and self.mapping is not None:
-            return self.mapping.doc_type(code)
+            with _mapping_gap():
+                return self.mapping.doc_type(code)
         return DOC_TYPES[code]
 
     def risk_class(self, code: str | None) -> str | None:
         if code is None or not self._risk or self.mapping is None:
             return code
-        return self.mapping.risk_class(code)
+        with _mapping_gap():
+            return self.mapping.risk_class(code)
 
     def order_status(self, code: str | None) -> OrderStatus:
         if self._statuses and self.mapping is not None:
-            return self.mapping.order_status(code)
+            with _mapping_gap():
+                return self.mapping.order_status(code)
         return ORDER_STATUSES.get(code or "", OrderStatus.OPEN)
+
+
+@contextmanager
+def _mapping_gap() -> Iterator[None]:
+    """A code EBS has and the mapping's table lacks stops the read with the mapping's own message."""
+    try:
+        yield
+    except TranslationError as exc:
+        raise ErpConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)
