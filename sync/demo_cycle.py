@@ -16,7 +16,7 @@ from pathlib import Path
 
 from creditbridge.sync.composition import adapter_for, open_store
 from creditbridge.sync.config import Config, load_config
-from creditbridge.sync.logs import new_run_id
+from creditbridge.sync.logs import configure_logging, new_run_id
 from creditbridge.sync.reports import build_report, write_html
 from creditbridge.sync.run_job import RunReport, run_cycle
 from creditbridge.sync.store import Store
@@ -57,6 +57,7 @@ def run_demo_cycle(
 ) -> CycleResult:
     """Pull, review, plan and push `connection` of the config (after `before`, e.g. linking credentials)."""
     config = load_config(config_path)
+    configure_logging(config.log_format, config.log_level)
     with open_store(config) as store:
         if before is not None:
             before(store, config)
