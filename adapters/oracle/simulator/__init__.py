@@ -38,6 +38,7 @@ class EbsSimulator:
         if self.db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'HZ_PARTIES'").fetchone()[0] == 0:
             self.db.executescript(TABLES)
         self.faults = Faults()
+        self._foreign: list[tuple[str, tuple[Any, ...]]] = []
         self.statements = 0
         self.round_trips = 0
 
@@ -61,7 +62,24 @@ class EbsSimulator:
         try:
             yield session
         finally:
-            self.db.rollback()
+            self.rollback()
+
+    def foreign_write(self, statement: str, params: tuple[Any, ...]) -> None:
+        """Another session's committed change, made visible now: a rollback of ours keeps it."""
+        self.db.execute(statement, params)
+        self._foreign.append((statement, params))
+
+    def commit(self) -> None:
+        self.db.commit()
+        self._foreign.clear()
+
+    def rollback(self) -> None:
+        """Roll back the current session's work; other sessions' committed writes stay (one SQLite connection)."""
+        self.db.rollback()
+        for statement, params in self._foreign:
+            self.db.execute(statement, params)
+        self.db.commit()
+        self._foreign.clear()
 
     def run_block(self, session: SimSession, block: str, binds: dict[str, Any]) -> None:
         apis.run_block(self, session, block, binds)

@@ -67,7 +67,7 @@ class Tca:
             answer.error("HZ_API_OTHERS_EXCEP", "ORA-06502: PL/SQL: numeric or value error (armed fault)", "U")
             return False
         if fault is SimFault.CONCURRENT_SAVE:
-            self.db.execute(
+            self.sim.foreign_write(
                 f"UPDATE {table} SET OBJECT_VERSION_NUMBER = OBJECT_VERSION_NUMBER + 1, LAST_UPDATE_DATE = ? "
                 f"WHERE {key_column} = ?", (self.sim.stamp(), key))  # fmt: skip
         return True

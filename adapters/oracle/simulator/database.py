@@ -193,9 +193,9 @@ class SimSession:
         return SimCursor(self)
 
     def commit(self) -> None:
-        self.sim.faults.on_commit(self.sim.db)
-        self.sim.db.commit()
+        self.sim.faults.on_commit(self.sim.rollback)
+        self.sim.commit()
         self.sim.faults.after_commit()
 
     def rollback(self) -> None:
-        self.sim.db.rollback()
+        self.sim.rollback()

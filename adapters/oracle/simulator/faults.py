@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from enum import StrEnum
 
 from creditbridge.adapters.oracle.simulator.database import OperationalError, connection_lost, oracle_error
@@ -40,9 +40,9 @@ class Faults:
         if self.take(SimFault.CONNECTION_LOST_ON_PLSQL):
             raise connection_lost()
 
-    def on_commit(self, db: sqlite3.Connection) -> None:
+    def on_commit(self, rollback: Callable[[], None]) -> None:
         if self.take(SimFault.LOST_BEFORE_COMMIT):
-            db.rollback()
+            rollback()
             raise _closed()
 
     def after_commit(self) -> None:
