@@ -104,7 +104,7 @@ def test_a_risk_code_missing_from_the_mappings_table_stops_the_read_naming_the_t
     path = tmp_path / "oracle.yaml"
     path.write_text(template_text("oracle"))
     erp = OracleErp(sim, OracleOptions(org_id=204), mapping=load_mapping(path))
-    with pytest.raises(ErpConfigError, match="not in translations.risk_classes"):
+    with pytest.raises(ErpConfigError, match=r"not in translations\.risk_classes"):
         sweep(erp, Entity.CREDIT_PROFILES)
 
 
