@@ -5,7 +5,8 @@ lines, a profile and its amounts rows), ordered by (CHANGED_AT, ROW_KEY); rows a
 ROW_KEY and a page ends after `page_size` records, once the next record's first row is seen —
 so a page never splits a record and knows whether more follow, from one `fetchmany` stream.
 The token continues after (CHANGED_AT, ROW_KEY) of the page's last record (change_paging.py says
-why keyset, not offsets); `since` is inclusive. `served_at` is the database clock (SYSDATE) of
+why keyset, not offsets); `since` is inclusive. A full sweep (no `since`) pages by ROW_KEY alone
+(sql._KEYSET_ALL says why). `served_at` is the database clock (SYSDATE) of
 the first statement, less `commit_lag` (options.py), in UTC.
 """
 
@@ -24,7 +25,7 @@ from creditbridge.adapters.oracle.seam import DbConnection, DbCursor, SessionSou
 from creditbridge.core.ports import Change, ChangePage, Entity, Record
 
 FLOOR = datetime(1900, 1, 1)
-"""The keyset's lower bound of a first page or a full sweep (binds are never NULL: indexes stay usable)."""
+"""The stamp of a first page's position (binds are never NULL: indexes stay usable)."""
 
 Build = Callable[[Sequence[dict[str, Any]]], tuple[str, Record | None, str]]
 
@@ -34,32 +35,30 @@ class OracleChangeReader:
         self.sessions, self.options, self.codes = sessions, options, codes
         self.rows_fetched = 0
 
-    def statement(self, entity: Entity) -> tuple[str, Build]:
+    def statement(self, entity: Entity, *, full: bool) -> tuple[str, Build]:
+        """The entity's query: the full sweep's (pages by primary key) or the changes' (by stamp and key)."""
         if entity is Entity.CUSTOMERS:
-            return sql.CUSTOMERS, self._customer
+            return (sql.CUSTOMERS_ALL if full else sql.CUSTOMERS), self._customer
         if entity is Entity.CREDIT_PROFILES:
-            return sql.CREDIT_PROFILES, self._profile
+            return (sql.CREDIT_PROFILES_ALL if full else sql.CREDIT_PROFILES), self._profile
         if entity is Entity.OPEN_ITEMS:
-            return sql.OPEN_ITEMS, self._item
+            return (sql.OPEN_ITEMS_ALL if full else sql.OPEN_ITEMS), self._item
         if entity is Entity.PAYMENTS:
-            return sql.PAYMENTS, self._payment
+            return (sql.PAYMENTS_ALL if full else sql.PAYMENTS), self._payment
         if entity is Entity.ORDERS and self.options.read_orders:
-            return sql.ORDERS, self._order
+            return (sql.ORDERS_ALL if full else sql.ORDERS), self._order
         raise ValueError(f"the Oracle adapter does not read {entity}")
 
     def read_changes(self, entity: Entity, since: datetime | None, page_token: str | None = None) -> ChangePage:
         require_aware(since)
-        statement, build = self.statement(entity)
+        statement, build = self.statement(entity, full=since is None)
         after_at, after_key = FLOOR, -1
         if page_token is not None:
             at, key = decode_token(page_token, entity, since)
             after_at, after_key = self.options.to_db(at), int(key)
-        binds = {
-            "org_id": self.options.org_id,
-            "since": FLOOR if since is None else self.options.to_db(since),
-            "after_at": after_at,
-            "after_key": after_key,
-        }
+        binds: dict[str, Any] = {"org_id": self.options.org_id, "after_key": after_key}
+        if since is not None:
+            binds.update({"since": self.options.to_db(since), "after_at": after_at})
         if entity is Entity.CUSTOMERS:
             binds["preferred_currency"] = self.options.preferred_currency
         try:
@@ -79,9 +78,8 @@ class OracleChangeReader:
         token = None
         if more and groups:
             last = groups[-1][0]
-            token = encode_position(
-                entity, since, self.options.from_db(last["CHANGED_AT"]), rw.key_text(last["ROW_KEY"])
-            )
+            at = self.options.from_db(FLOOR if since is None else last["CHANGED_AT"])
+            token = encode_position(entity, since, at, rw.key_text(last["ROW_KEY"]))
         return ChangePage(entity, tuple(changes), token, served_at)
 
     def _groups(

@@ -32,7 +32,7 @@ _BIND = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 _SYSDATE = re.compile(r"\bSYSDATE\b", re.IGNORECASE)
 
 sqlite3.register_converter("EBS_NUMBER", lambda raw: Decimal(raw.decode()))
-sqlite3.register_converter("EBS_DATE", lambda raw: datetime.strptime(raw.decode(), STAMP))
+sqlite3.register_converter("EBS_DATE", lambda raw: datetime.fromisoformat(raw.decode()))
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ def to_sqlite(value: Any) -> Any:
 
 def from_sqlite(value: Any) -> Any:
     """Computed columns lose their declared type in SQLite: a DATE expression comes back as text."""
-    if isinstance(value, str) and _STAMP_TEXT.match(value):
-        return datetime.strptime(value, STAMP)
+    if isinstance(value, str) and len(value) == 19 and value[10] == " " and _STAMP_TEXT.match(value):
+        return datetime.fromisoformat(value)
     return value
 
 
