@@ -295,6 +295,11 @@ class OracleWriteback(_Strict):
     currency: Currency = Field(
         description="The profile amounts row (one per currency) a credit profile shows when an account has several."
     )
+    receipt_method_id: Annotated[int, Field(ge=0)] | None = Field(
+        default=None,
+        description="AR_RECEIPT_METHODS.RECEIPT_METHOD_ID of the receipts creditbridge posts (cash application); "
+        "leave out to post none.",
+    )
 
 
 class DirectWriteback(_Strict):

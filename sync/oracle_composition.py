@@ -49,8 +49,9 @@ def oracle_adapter(connection: ConnectionConfig, config: Config, mapping: ErpMap
         arraysize=_int(opts, "arraysize", where, default=1000),
         read_orders=mapping is None or mapping.fields.orders is not None,
     )
+    receipt_method = mapping.writeback.receipt_method_id if mapping is not None else None
     return OracleErp(_sessions(connection, config, opts, simulated, options.org_id, where), options,
-                     mapping=mapping, name=connection.name)  # fmt: skip
+                     mapping=mapping, name=connection.name, receipt_method_id=receipt_method)  # fmt: skip
 
 
 def _sessions(connection: ConnectionConfig, config: Config, opts: dict[str, Any], simulated: bool, org_id: int,

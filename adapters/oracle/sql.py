@@ -371,6 +371,65 @@ BEGIN
     + _COLLECT_MESSAGES
 )
 
+_API_LOCALS = """
+DECLARE
+  l_id NUMBER;
+  l_status VARCHAR2(1);
+  l_count NUMBER;
+  l_data VARCHAR2(4000);
+  l_messages VARCHAR2(32767);
+  l_names VARCHAR2(4000);
+  l_app VARCHAR2(50);
+  l_name VARCHAR2(30);
+BEGIN"""
+
+CREATE_CASH = (
+    _API_LOCALS
+    + """
+  AR_RECEIPT_API_PUB.CREATE_CASH(
+    p_api_version => 1.0,
+    p_init_msg_list => FND_API.G_TRUE,
+    p_commit => FND_API.G_FALSE,
+    p_validation_level => FND_API.G_VALID_LEVEL_FULL,
+    x_return_status => l_status,
+    x_msg_count => l_count,
+    x_msg_data => l_data,
+    p_currency_code => :currency_code,
+    p_amount => :amount,
+    p_receipt_number => :receipt_number,
+    p_receipt_date => :receipt_date,
+    p_gl_date => :gl_date,
+    p_customer_number => :customer_number,
+    p_receipt_method_id => :receipt_method_id,
+    p_comments => :comments,
+    p_org_id => :org_id,
+    p_cr_id => l_id);
+  :new_id := l_id;"""
+    + _COLLECT_MESSAGES
+)
+
+APPLY_CASH = (
+    _API_LOCALS
+    + """
+  AR_RECEIPT_API_PUB.APPLY(
+    p_api_version => 1.0,
+    p_init_msg_list => FND_API.G_TRUE,
+    p_commit => FND_API.G_FALSE,
+    p_validation_level => FND_API.G_VALID_LEVEL_FULL,
+    x_return_status => l_status,
+    x_msg_count => l_count,
+    x_msg_data => l_data,
+    p_cash_receipt_id => :cash_receipt_id,
+    p_trx_number => :trx_number,
+    p_installment => :installment,
+    p_amount_applied => :amount_applied,
+    p_apply_date => :apply_date,
+    p_apply_gl_date => :apply_gl_date,
+    p_org_id => :org_id);
+  :new_id := l_id;"""
+    + _COLLECT_MESSAGES
+)
+
 ALL_STATEMENTS: dict[str, str] = {
     name: value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)
 }

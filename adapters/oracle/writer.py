@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -36,11 +35,11 @@ from creditbridge.adapters.oracle import rows as rw
 from creditbridge.adapters.oracle import sql
 from creditbridge.adapters.oracle.errors import AUTH, CONFIG, ROW_LOCKED, OracleErrorInfo, error_info, translate
 from creditbridge.adapters.oracle.options import OracleOptions
+from creditbridge.adapters.oracle.plsql import ApiResult, call_api, initialize, record_key, seen_key
 from creditbridge.adapters.oracle.reader import OracleChangeReader
 from creditbridge.adapters.oracle.seam import DbConnection, SessionSource
 from creditbridge.core.model import CreditProfile
 from creditbridge.core.ports import (
-    ErpConfigError,
     ErpError,
     ErpUnavailable,
     ProfileWrite,
@@ -51,22 +50,6 @@ from creditbridge.core.ports import (
 
 RECORD_CHANGED = "HZ_API_RECORD_CHANGED"
 UNIQUE_VIOLATED = "ORA-00001"
-
-
-@dataclass(frozen=True)
-class ApiResult:
-    """What one TCA API call answered: x_return_status, the new version or id, every message."""
-
-    api: str
-    status: str
-    value: int | None
-    names: tuple[str, ...]
-    messages: tuple[str, ...]
-
-    def describe(self) -> str:
-        kind = {"E": "error", "U": "unexpected error"}.get(self.status, f"status {self.status!r}")
-        lines = [f"{n}: {m}" if n else m for n, m in zip(self.names, self.messages, strict=False)] or ["(no message)"]
-        return f"{self.api} returned {kind}: " + " | ".join(lines)
 
 
 class _RecordChanged(Exception):
@@ -259,64 +242,19 @@ class OracleProfileWriter:
         return f"{reference}, {amount_ref}" if amount_ref else reference
 
     def _call(self, connection: DbConnection, api: str, block: str, binds: dict[str, Any], out: str) -> ApiResult:
-        cursor = connection.cursor()
-        try:
-            outs = {
-                out: cursor.var(int),
-                "return_status": cursor.var(str, 1),
-                "msg_count": cursor.var(int),
-                "messages": cursor.var(str, 32767),
-                "message_names": cursor.var(str, 4000),
-            }
-            cursor.execute(block, {**binds, **outs})
-            value = outs[out].getvalue()
-            result = ApiResult(
-                api,
-                str(outs["return_status"].getvalue() or "U"),
-                None if value is None else int(value),
-                tuple(n for n in str(outs["message_names"].getvalue() or "").split("\n") if n),
-                tuple(m for m in str(outs["messages"].getvalue() or "").split("\n") if m),
-            )
-        finally:
-            cursor.close()
+        result = call_api(connection, api, block, binds, out)
         if result.status != "S" and RECORD_CHANGED in result.names:
             raise _RecordChanged(result.describe())
         return result
 
     def _initialize(self, connection: DbConnection) -> None:
-        """FND_GLOBAL.APPS_INITIALIZE and the MOAC single-org context: the APIs act as this responsibility."""
-        who = self.options.responsibility
-        if who is None:
-            raise ErpConfigError(
-                "write-back needs the EBS user and responsibility: set scope.user_id and scope.responsibility_id "
-                "in the Oracle mapping"
-            )
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql.APPS_INITIALIZE, {
-                "user_id": who.user_id, "resp_id": who.responsibility_id, "resp_appl_id": who.application_id,
-                "org_id": self.options.org_id,
-            })  # fmt: skip
-        finally:
-            cursor.close()
+        initialize(connection, self.options)
 
     def _seen(self, connection: DbConnection, key: str) -> str | None:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql.SEEN_KEY, {"idempotency_key": key})
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        return None if row is None else str(row[0])
+        return seen_key(connection, key)
 
     def _record(self, connection: DbConnection, write: ProfileWrite, account_id: int, reference: str) -> None:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql.RECORD_KEY, {
-                "idempotency_key": write.idempotency_key, "cust_account_id": account_id, "erp_reference": reference,
-            })  # fmt: skip
-        finally:
-            cursor.close()
+        record_key(connection, write.idempotency_key, account_id, reference)
 
 
 def _values(profile: CreditProfile) -> tuple[Decimal | None, bool]:

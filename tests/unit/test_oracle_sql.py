@@ -31,7 +31,10 @@ def test_every_execute_takes_a_constant_statement_of_the_sql_module(module: Path
             is_constant = isinstance(statement, ast.Attribute) and getattr(statement.value, "id", None) == "sql"
             passed_through = isinstance(statement, ast.Name)  # the writer's _call(…, block, …) takes sql.X
             assert is_constant or passed_through, f"{module.name}:{node.lineno}: execute() of a statement built here"
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "_call":
+        name = node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            name = node.func.id
+        if isinstance(node, ast.Call) and name in ("_call", "call_api") and not isinstance(node.args[2], ast.Name):
             block = node.args[2]
             assert isinstance(block, ast.Attribute) and getattr(block.value, "id", None) == "sql", (
                 f"{module.name}:{node.lineno}: a PL/SQL block built here"
@@ -57,7 +60,8 @@ def test_statements_compare_with_binds_not_quoted_values(name: str):
 
 def test_the_statements_are_the_ones_the_adapter_runs():
     assert {"CUSTOMERS", "CREDIT_PROFILES", "OPEN_ITEMS", "PAYMENTS", "ORDERS", "UPDATE_PROFILE_AMOUNT",
-            "CREATE_PROFILE_AMOUNT", "UPDATE_CREDIT_HOLD", "APPS_INITIALIZE", "RECORD_KEY"} <= set(sql.ALL_STATEMENTS)  # fmt: skip
+            "CREATE_PROFILE_AMOUNT", "UPDATE_CREDIT_HOLD", "APPS_INITIALIZE", "RECORD_KEY", "CREATE_CASH",
+            "APPLY_CASH"} <= set(sql.ALL_STATEMENTS)  # fmt: skip
     for name in ("UPDATE_PROFILE_AMOUNT", "CREATE_PROFILE_AMOUNT", "UPDATE_CREDIT_HOLD"):
         block = sql.ALL_STATEMENTS[name]
         assert "HZ_CUSTOMER_PROFILE_V2PUB." in block and "UPDATE HZ_" not in block.upper(), name

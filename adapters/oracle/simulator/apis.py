@@ -198,6 +198,8 @@ def run_block(sim: EbsSimulator, session: SimSession, block: str, binds: dict[st
         if "MO_GLOBAL.SET_POLICY_CONTEXT" in calls:
             session.org_id = int(binds["org_id"])
         return
+    from creditbridge.adapters.oracle.simulator.receipts import Receipts  # it builds on ApiAnswer here
+
     tca = Tca(sim, session)
     if "HZ_CUSTOMER_PROFILE_V2PUB.UPDATE_CUST_PROFILE_AMT" in calls:
         if "FND_API.G_MISS_NUM" not in block.upper():
@@ -218,6 +220,10 @@ def run_block(sim: EbsSimulator, session: SimSession, block: str, binds: dict[st
             int(binds["profile_id"]), int(binds["object_version_number"]), binds["credit_hold"]
         )
         out = "new_version"
+    elif "AR_RECEIPT_API_PUB.CREATE_CASH" in calls:
+        answer, out = Receipts(sim, session).create_cash(binds), "new_id"
+    elif "AR_RECEIPT_API_PUB.APPLY" in calls:
+        answer, out = Receipts(sim, session).apply(binds), "new_id"
     else:
         raise oracle_error(
             "ORA-06550", f"PLS-00201: identifier must be declared ({', '.join(sorted(calls)) or 'no call'})"
