@@ -310,7 +310,7 @@ def _oracle_demo(directory: Path, customers: int, invoices: int, seed: int, as_o
     _print_cycle(result.run, result.as_of, "Oracle EBS (HZ_CUSTOMER_PROFILE_V2PUB)")
     out.print("\nRead back from EBS (HZ_CUSTOMER_PROFILES, HZ_CUST_PROFILE_AMTS, OE_ORDER_HOLDS_ALL):", highlight=False)
     for p in result.read_back:
-        limit = "no limit" if p.overall_credit_limit is None else f"{p.overall_credit_limit} {p.currency}"
+        limit = "no limit" if p.overall_credit_limit is None else f"{p.overall_credit_limit:,.2f} {p.currency}"
         hold = "CREDIT_HOLD=Y" if p.credit_hold else "CREDIT_HOLD=N"
         out.print(f"  {p.account_number:>6} {p.name:<32} {hold}  {limit:<16} OVN {p.version}  "
                   f"open-order holds {p.order_holds}", highlight=False, markup=False)  # fmt: skip
