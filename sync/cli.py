@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -221,6 +221,7 @@ def report_command(
 class DemoErp(StrEnum):
     files = "files"
     quickbooks = "quickbooks"
+    oracle = "oracle"
 
 
 @app.command("demo")
@@ -235,12 +236,17 @@ def demo_command(
     erp: Annotated[
         DemoErp,
         typer.Option("--erp", help="files: a ledger folder imported into SQLite (default); quickbooks: the sync "
-                     "cycle against a simulated QuickBooks Online company."),
+                     "cycle against a simulated QuickBooks Online company; oracle: the sync cycle against a "
+                     "simulated Oracle E-Business Suite operating unit."),
     ] = DemoErp.files,
 ) -> None:
     """Generate a sample company, import it into a SQLite store and write the AR report."""
     if erp is DemoErp.quickbooks:
         _quickbooks_demo(directory, customers if customers != 300 else 40, seed, as_of)
+        return
+    if erp is DemoErp.oracle:
+        _oracle_demo(directory, customers if customers != 300 else 60, invoices if invoices != 30_000 else 3_000,
+                     seed, as_of)  # fmt: skip
         return
     from creditbridge.sync.demo import run_demo
 
@@ -265,10 +271,22 @@ def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | No
         result = run_quickbooks_demo(
             directory, customers=customers, seed=seed, as_of=_parse_date(as_of, "--as-of") if as_of else None
         )
-    run = result.run
     out.print(f"Simulated QuickBooks company {result.realm_id} at {result.base_url} (loopback)", highlight=False)
+    _print_cycle(result.run, result.as_of, "QuickBooks")
+    out.print("\nRead back from QuickBooks (Customer.Notes):", highlight=False)
+    for customer_id, name, tag in result.read_back:
+        out.print(f"  {customer_id:>6} {name:<32} {tag}", highlight=False, markup=False)
+    out.print(f"\nConfig and store: {result.folder}", highlight=False)
+    out.print(f"[bold]Report:           {result.html_report}[/]", highlight=False)
+    approvals = f"creditbridge approvals list --config {result.folder / 'creditbridge.toml'}"
+    out.print(f"Done in {time.perf_counter() - started:.1f} s. Releases wait for a second person: {approvals}",
+              highlight=False)  # fmt: skip
+
+
+def _print_cycle(run: Any, as_of: object, erp: str) -> None:
+    """The pull, review and push of a demo's sync cycle (a RunReport), for people."""
     out.print(run.pulled.describe(), highlight=False)
-    out.print(f"\nReview as of {result.as_of}:", highlight=False)
+    out.print(f"\nReview as of {as_of}:", highlight=False)
     for outcome in run.review:
         wanted = "hold" if outcome.decision.hold else "release"
         reasons = "; ".join(r.message for r in outcome.decision.reasons)
@@ -276,12 +294,26 @@ def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | No
                   markup=False)
     report = run.pushed.report
     if report is not None:
-        out.print("\nPushed to QuickBooks:", highlight=False)
+        out.print(f"\nPushed to {erp}:", highlight=False)
         for row in report.results:
-            out.print(f"  {row.customer_id:>6} {row.status.value:<9} {row.detail}", highlight=False)
-    out.print("\nRead back from QuickBooks (Customer.Notes):", highlight=False)
-    for customer_id, name, tag in result.read_back:
-        out.print(f"  {customer_id:>6} {name:<32} {tag}", highlight=False, markup=False)
+            out.print(f"  {row.customer_id:>6} {row.status.value:<9} {row.detail}", highlight=False, markup=False)
+
+
+def _oracle_demo(directory: Path, customers: int, invoices: int, seed: int, as_of: str | None) -> None:
+    from creditbridge.sync.demo_oracle import run_oracle_demo
+
+    started = time.perf_counter()
+    with _user_errors():
+        result = run_oracle_demo(directory, customers=customers, invoices=invoices, seed=seed,
+                                 as_of=_parse_date(as_of, "--as-of") if as_of else None)  # fmt: skip
+    out.print(f"Simulated Oracle EBS operating unit 204 in {result.simulator_path}", highlight=False)
+    _print_cycle(result.run, result.as_of, "Oracle EBS (HZ_CUSTOMER_PROFILE_V2PUB)")
+    out.print("\nRead back from EBS (HZ_CUSTOMER_PROFILES, HZ_CUST_PROFILE_AMTS, OE_ORDER_HOLDS_ALL):", highlight=False)
+    for p in result.read_back:
+        limit = "no limit" if p.overall_credit_limit is None else f"{p.overall_credit_limit:,.2f} {p.currency}"
+        hold = "CREDIT_HOLD=Y" if p.credit_hold else "CREDIT_HOLD=N"
+        out.print(f"  {p.account_number:>6} {p.name:<32} {hold}  {limit:<16} OVN {p.version}  "
+                  f"open-order holds {p.order_holds}", highlight=False, markup=False)  # fmt: skip
     out.print(f"\nConfig and store: {result.folder}", highlight=False)
     out.print(f"[bold]Report:           {result.html_report}[/]", highlight=False)
     approvals = f"creditbridge approvals list --config {result.folder / 'creditbridge.toml'}"

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from creditbridge.mappings import ErpMapping
     from creditbridge.sync.store import Store
 
-AVAILABLE_ERPS = ("files", "memory", "quickbooks")
+AVAILABLE_ERPS = ("files", "memory", "quickbooks", "oracle")
 """ERPs whose adapter is part of this version; the others are configured but cannot run yet."""
 
 
@@ -62,6 +62,10 @@ def adapter_for(connection: ConnectionConfig, config: Config) -> object:
             raise ConfigError(f"{where}: {exc} (options.folder must be an existing folder)") from exc
     if connection.erp == "quickbooks":
         return _quickbooks_adapter(connection, config, where)
+    if connection.erp == "oracle":
+        from creditbridge.sync.oracle_composition import oracle_adapter
+
+        return oracle_adapter(connection, config, mapping_for(connection), where)
     raise ConfigError(
         f"{where}: the {connection.erp} adapter is not part of this version of creditbridge yet "
         f'(available: {", ".join(AVAILABLE_ERPS)}); export to a ledger folder and use erp = "files" meanwhile'

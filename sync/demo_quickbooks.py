@@ -2,14 +2,13 @@
 
 Starts the QuickBooks Online simulator on loopback, links it as a connection exactly as
 `creditbridge connect quickbooks` would (credentials encrypted in the store), then runs the same
-job as `creditbridge run`: pull over Intuit's wire protocol → review holds → plan → push (sparse
-updates with SyncToken and requestid) → read-back; and writes the AR report from the pulled data.
-Each run starts from a fresh simulated company and a fresh store in its own folder.
+job as `creditbridge run` (demo_cycle.py): pull over Intuit's wire protocol → review holds → plan →
+push (sparse updates with SyncToken and requestid) → read-back; and writes the AR report from the
+pulled data. Each run starts from a fresh simulated company and a fresh store in its own folder.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,12 +17,11 @@ from pydantic import SecretStr
 
 from creditbridge.adapters.quickbooks.credentials import Credentials
 from creditbridge.adapters.quickbooks.simulator import QuickBooksSimulator
-from creditbridge.sync.composition import adapter_for, open_store
-from creditbridge.sync.config import load_config
-from creditbridge.sync.logs import new_run_id
-from creditbridge.sync.reports import build_report, write_html
-from creditbridge.sync.run_job import RunReport, run_cycle
+from creditbridge.sync.config import Config
+from creditbridge.sync.demo_cycle import DEMO_POLICY, fresh_folder, run_demo_cycle
+from creditbridge.sync.run_job import RunReport
 from creditbridge.sync.secrets import SecretVault, generate_key
+from creditbridge.sync.store import Store
 
 CONNECTION = "quickbooks-demo"
 
@@ -40,10 +38,7 @@ class QuickBooksDemoResult:
 
 
 def run_quickbooks_demo(directory: Path, *, customers: int, seed: int, as_of: date | None) -> QuickBooksDemoResult:
-    folder = directory / "quickbooks"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    folder = fresh_folder(directory, "quickbooks")
     (folder / "secret.key").write_text(generate_key() + "\n")
     (folder / "secret.key").chmod(0o600)
 
@@ -51,29 +46,26 @@ def run_quickbooks_demo(directory: Path, *, customers: int, seed: int, as_of: da
     with simulator.serve() as running:
         config_path = folder / "creditbridge.toml"
         config_path.write_text(_config_text(running.base_url, simulator.realm_id))
-        config = load_config(config_path)
         review_date = as_of or simulator.now().date()
-        with open_store(config) as store:
+
+        def link(store: Store, config: Config) -> None:
             credentials = Credentials(
                 simulator.client_id, simulator.client_secret, simulator.refresh_token, simulator.realm_id
             )
             SecretVault(store, key_file=config.secret_key_file).put(CONNECTION, SecretStr(credentials.to_json()))
-            adapter = adapter_for(config.connection(CONNECTION), config)
-            run = run_cycle(
-                store, config, CONNECTION, adapter, run_id=new_run_id(), user="demo", as_of=review_date  # type: ignore[arg-type]
-            )
-            columns = store.load_columns(source=CONNECTION)
+
+        cycle = run_demo_cycle(config_path, CONNECTION, review_date,
+                               title="QuickBooks demo company — accounts receivable", before=link)  # fmt: skip
         customers_now = simulator.entities("Customer")
         read_back = tuple(
             (o.decision.customer_id, str(customers_now[o.decision.customer_id].get("DisplayName", "")),
              _tag(str(customers_now[o.decision.customer_id].get("Notes", ""))))
-            for o in run.review
+            for o in cycle.run.review
             if o.decision.customer_id in customers_now
         )  # fmt: skip
-    report = build_report(columns, review_date, 90, title="QuickBooks demo company — accounts receivable")
-    html = folder / "report.html"
-    write_html(report, html)
-    return QuickBooksDemoResult(folder, running.base_url, simulator.realm_id, review_date, run, read_back, html)
+    return QuickBooksDemoResult(
+        folder, running.base_url, simulator.realm_id, review_date, cycle.run, read_back, cycle.html_report
+    )
 
 
 def _tag(notes: str) -> str:
@@ -86,15 +78,7 @@ def _config_text(base_url: str, realm_id: str) -> str:
 store_url = "sqlite:///creditbridge.db"
 secret_key_file = "secret.key"
 log_level = "warning"
-
-[policy]
-increase_approval_threshold = 10000
-hold_release_needs_approval = true
-
-[holds]
-hold_when_past_due_days_over = 90
-min_past_due_amount = 500
-
+{DEMO_POLICY}
 [[connections]]
 name = "{CONNECTION}"
 erp = "quickbooks"
@@ -104,4 +88,3 @@ credentials = "store:{CONNECTION}"
 base_url = "{base_url}"
 realm_id = "{realm_id}"
 """
-

@@ -147,3 +147,12 @@ def test_quickbooks_demo_runs_the_whole_cycle_against_the_simulator(tmp_path: Pa
     read_back = out.split("Read back from QuickBooks (Customer.Notes):")[1]
     assert "[creditbridge: " in read_back and "hold=yes" in read_back, "the hold is in QuickBooks, read back"
     assert (tmp_path / "demo" / "quickbooks" / "report.html").exists()
+
+
+def test_oracle_demo_runs_the_whole_cycle_against_the_ebs_simulator(tmp_path: Path):
+    out = run("demo", "--erp", "oracle", "--dir", str(tmp_path / "demo"), "--customers", "25", "--invoices", "800",
+              cwd=tmp_path).stdout  # fmt: skip
+    assert "Pushed to Oracle EBS (HZ_CUSTOMER_PROFILE_V2PUB):" in out and "APPLIED" in out
+    read_back = out.split("Read back from EBS (HZ_CUSTOMER_PROFILES, HZ_CUST_PROFILE_AMTS, OE_ORDER_HOLDS_ALL):")[1]
+    assert "CREDIT_HOLD=Y" in read_back and "OVN 2" in read_back, "the hold went through the API: version bumped"
+    assert (tmp_path / "demo" / "oracle" / "report.html").exists()
