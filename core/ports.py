@@ -22,7 +22,7 @@ read the record back before any resend.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -118,6 +118,15 @@ class ChangeReader(Protocol):
 
     def read_changes(self, entity: Entity, since: datetime | None, page_token: str | None = None) -> ChangePage:
         """Changes with changed_at >= since (all records when since is None), one page."""
+        ...
+
+
+@runtime_checkable
+class BalanceReader(Protocol):
+    """The ERP's own receivables figures, for reconciliation against the replica."""
+
+    def read_customer_balances(self) -> Mapping[str, Money] | None:
+        """Each customer's balance as the ERP reports it; None when the ERP does not report balances."""
         ...
 
 

@@ -91,6 +91,17 @@ class LedgerFolderErp:
             changes = sorted(self._changes(entity, changed_at), key=lambda change: change.key)
         return page_of(changes, entity, since, page_token, self.page_size, served_at)
 
+    def read_customer_balances(self) -> dict[str, Money] | None:
+        """The folder's erp_balances.csv (the ERP's own balance per customer), if it has one."""
+        from creditbridge.adapters.files.reconcile_files import read_erp_balances
+
+        balances = read_erp_balances(self.folder)
+        if balances is None:
+            return None
+        currency = {c.customer_id: c.currency for c in self._ledger().customers}
+        fallback = next(iter(currency.values()), "USD")  # a customer the ERP has and the folder lacks
+        return {cid: Money(amount, currency.get(cid, fallback)) for cid, amount in balances.items()}
+
     def read_credit_profile(self, customer_id: str) -> CreditProfile | None:
         versions = self._profile_versions()
         for profile in self._ledger().profiles:

@@ -1,0 +1,176 @@
+"""Reconciliation as a job: gather the inputs (ledger folder or store + ERP), run core's `reconcile`.
+
+Both modes build a `ReconcileInput` and call the one core function. `run_reconcile_job` is the
+store mode as a plain function, so the CLI and (later) the scheduler call the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from creditbridge.core.model import BankStatement, Ledger, OpenItem, Payment
+from creditbridge.core.ports import READ_CAPABILITY, BalanceReader, ChangeReader, Entity
+from creditbridge.core.reconcile import (
+    Difference,
+    GlControlBalance,
+    ReconcileInput,
+    Reconciliation,
+    compare_documents,
+    reconcile,
+)
+
+if TYPE_CHECKING:
+    from creditbridge.sync.config import Config
+
+
+class StatementUnreadable(ValueError):
+    """The bank statement file could not be read (message names the file and the problem)."""
+
+
+def read_bank_statement(path: Path) -> BankStatement:
+    """The statement through the cash-application parsers (camt.053/054, BAI2, MT940, …)."""
+    try:
+        from creditbridge.adapters.statements import StatementError, read_statement  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:  # pragma: no cover - the parsers ship with this version
+        raise StatementUnreadable(f"{path}: bank statement parsers are not installed ({exc})") from exc
+    try:
+        statement: BankStatement = read_statement(path)
+    except StatementError as exc:
+        raise StatementUnreadable(str(exc)) from exc
+    except OSError as exc:
+        raise StatementUnreadable(f"{path}: {exc.strerror or exc}") from exc
+    return statement
+
+
+def ledger_folder_input(folder: Path, as_of: date | None, statement: Path | None = None) -> ReconcileInput:
+    """Inputs from a ledger folder, read leniently, with its optional erp_balances.csv and gl_control.csv.
+
+    Raises `LedgerError` (file, line, column) for what cannot be read, `StatementUnreadable` for
+    a bad statement.
+    """
+    from creditbridge.adapters.files import read_ledger_lenient
+    from creditbridge.adapters.files.reconcile_files import read_erp_balances, read_gl_control
+
+    ledger = read_ledger_lenient(folder).to_ledger()
+    balances = read_erp_balances(folder) if folder.is_dir() else None
+    gl = read_gl_control(folder, _currencies(ledger)) if folder.is_dir() else None
+    return ReconcileInput(
+        ledger=ledger,
+        as_of=as_of,
+        erp_balances=balances,
+        gl_control=tuple(GlControlBalance(a, b, c) for a, b, c in gl or ()),
+        statement=read_bank_statement(statement) if statement is not None else None,
+    )
+
+
+def _currencies(ledger: Ledger) -> tuple[str, ...]:
+    return tuple(sorted({i.amount.currency for i in ledger.items} | {c.currency for c in ledger.customers}))
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileRun:
+    """One store-mode run: the result and which connections it covered."""
+
+    result: Reconciliation
+    connections: tuple[str, ...]
+    as_of: date | None
+
+
+def run_reconcile_job(
+    config: Config,
+    connection: str | None = None,
+    as_of: date | None = None,
+    tolerance: Decimal | None = None,
+    statement: Path | None = None,
+    compare_erp_documents: bool = True,
+) -> ReconcileRun:
+    """Reconcile the store's replica of each connection (or one) against what its ERP reports.
+
+    Per connection: the ERP's customer balances when the adapter reports them (else the replica's
+    own figures, said in the notes), the documents the ERP has now against the replica (missing,
+    extra, changed since the last pull = timing) when the adapter can read them, and the checks
+    within the replica. `tolerance` defaults to the config's `[reconcile] tolerance`.
+    Raises ConfigError, StoreError, ErpError, StatementUnreadable.
+    """
+    from creditbridge.sync.composition import adapter_for, open_store
+    from creditbridge.sync.config import ConfigError
+
+    names = [config.connection(connection).name] if connection else [c.name for c in config.connections]
+    if not names:
+        raise ConfigError(f"{config.path} has no [[connections]] to reconcile")
+    limit = config.reconcile.tolerance if tolerance is None else tolerance
+    bank = read_bank_statement(statement) if statement is not None else None
+    ledgers: list[Ledger] = []
+    balances: dict[str, Decimal] = {}
+    have_balances = True
+    extra: list[Difference] = []
+    notes: list[str] = []
+    with open_store(config) as store:
+        for name in names:
+            ledger = store.load_ledger(source=name)
+            ledgers.append(ledger)
+            adapter = adapter_for(config.connection(name), config)
+            reported = adapter.read_customer_balances() if isinstance(adapter, BalanceReader) else None
+            if reported is None:
+                have_balances = False
+                notes.append(
+                    f"{name}: the ERP adapter reports no customer balances; the replica's own figures "
+                    "(open items against applications and write-offs) were reconciled instead"
+                )
+            else:
+                balances.update({cid: money.amount for cid, money in reported.items()})
+                notes.append(f"{name}: customer balances as the ERP reports them ({len(reported)})")
+            if compare_erp_documents:
+                extra += _documents(adapter, ledger, store.latest_import(name), name, notes)
+    merged = Ledger(
+        customers=tuple(c for ledger in ledgers for c in ledger.customers),
+        items=tuple(i for ledger in ledgers for i in ledger.items),
+        payments=tuple(p for ledger in ledgers for p in ledger.payments),
+        writeoffs=tuple(w for ledger in ledgers for w in ledger.writeoffs),
+    )
+    inputs = ReconcileInput(
+        ledger=merged,
+        as_of=as_of,
+        erp_balances=balances if have_balances else None,
+        statement=bank,
+        extra=tuple(extra),
+        notes=tuple(notes),
+    )
+    result = reconcile(inputs, limit, config.reconcile.bank_date_window_days)
+    return ReconcileRun(result, tuple(names), as_of)
+
+
+def _documents(adapter: object, ledger: Ledger, last_import: object, name: str, notes: list[str]) -> list[Difference]:
+    """The ERP's current open items and payments against the replica, when the adapter can read them."""
+    if not isinstance(adapter, ChangeReader):
+        notes.append(f"{name}: the ERP adapter cannot list its documents; missing/extra documents not checked")
+        return []
+    capabilities: frozenset[object] = getattr(adapter, "capabilities", frozenset())
+    last_pull: datetime | None = getattr(last_import, "finished_at", None)
+    erp_items: list[OpenItem] = []
+    erp_payments: list[Payment] = []
+    recent: list[str] = []
+    for entity, sink in ((Entity.OPEN_ITEMS, erp_items), (Entity.PAYMENTS, erp_payments)):
+        if READ_CAPABILITY[entity] not in capabilities:
+            continue
+        token: str | None = None
+        while True:
+            page = adapter.read_changes(entity, None, token)
+            for change in page.changes:
+                if change.record is None:
+                    continue
+                sink.append(change.record)  # type: ignore[arg-type]
+                if last_pull is not None and change.changed_at > last_pull:
+                    recent.append(change.key)
+            token = page.next_page_token
+            if token is None:
+                break
+    compared: Sequence[Payment] = ledger.payments if erp_payments else ()
+    found = compare_documents(ledger.items, erp_items, compared, erp_payments, recent, last_pull)
+    notes.append(f"{name}: {len(erp_items)} documents and {len(erp_payments)} payments read from the ERP")
+    return found
