@@ -298,11 +298,12 @@ def _register_areas() -> None:
         reconcile_commands,
         service_commands,
         simulator_commands,
+        statement_commands,
         writeback_commands,
     )
 
     areas = (config_commands, pull_commands, writeback_commands, service_commands, quickbooks_commands,
-             simulator_commands, credit_commands, reconcile_commands)  # fmt: skip
+             simulator_commands, credit_commands, reconcile_commands, statement_commands)  # fmt: skip
     for area in areas:
         area.register(app)
 
