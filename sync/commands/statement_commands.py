@@ -63,7 +63,7 @@ def statements_command(
     except StatementError as exc:
         raise _fail(str(exc)) from None
     for statement in statements:
-        html_path, pdf_path = write_statement(statement, company, out_dir)
+        _html, pdf_path = write_statement(statement, company, out_dir)
         _err.print(f"{statement.customer.customer_id}: closing balance {statement.closing_balance:,.2f} "
                    f"{statement.currency} -> {pdf_path}", highlight=False)  # fmt: skip
     typer.echo(f"{len(statements)} statement(s) written to {out_dir.resolve()} (HTML and PDF)")

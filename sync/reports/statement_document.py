@@ -63,7 +63,9 @@ def statement_html(statement: AccountStatement, company: str) -> str:
     aging_head += "<th class='num'>Total open</th>"
     aging_cells = "".join(f"<td class='num'>{_amount(v)}</td>" for _, v in statement.aging)
     aging_cells += f"<td class='num'><b>{_amount(statement.open_total)}</b></td>"
-    summary = "".join(f"<tr><th>{e(label)}</th><td class='num'>{_amount(v)}</td></tr>" for label, v in _summary(statement))
+    summary = "".join(
+        f"<tr><th>{e(label)}</th><td class='num'>{_amount(v)}</td></tr>" for label, v in _summary(statement)
+    )
     unapplied = (
         f"<p>Payments received and not yet applied to an invoice: <b>{_amount(statement.unapplied)} "
         f"{e(statement.currency)}</b> (already deducted from the balance).</p>" if statement.unapplied else ""
@@ -73,7 +75,8 @@ def statement_html(statement: AccountStatement, company: str) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <title>Statement of account – {e(c.name)} – {e(_day(statement.end))}</title>
 <style>
- body {{ font-family: Helvetica, Arial, sans-serif; color: #1c2430; margin: 2rem auto; max-width: 60rem; font-size: 14px; }}
+ body {{ font-family: Helvetica, Arial, sans-serif; color: #1c2430; margin: 2rem auto; max-width: 60rem;
+        font-size: 14px; }}
  header {{ display: flex; justify-content: space-between; border-bottom: 2px solid #1c2430; padding-bottom: .8rem; }}
  h1 {{ font-size: 1.5rem; margin: 0 0 .3rem 0; }} h2 {{ font-size: 1.05rem; margin: 1.6rem 0 .5rem; }}
  .meta td {{ padding: 0 .6rem 0 0; }} .meta td:first-child {{ color: #5a6472; }}
@@ -166,14 +169,15 @@ def statement_pdf(statement: AccountStatement, company: str) -> bytes:
     pdf.cell(100, 9, "Statement of account")
     pdf.set_font("Helvetica", "", 9)
     y = pdf.get_y()
-    for label, value in (("Customer", c.name), ("Account", c.customer_id),
-                         ("Period", f"{statement.start} to {statement.end}"), ("Currency", statement.currency)):  # fmt: skip
+    period = f"{statement.start} to {statement.end}"
+    for label, text in (("Customer", c.name), ("Account", c.customer_id), ("Period", period),
+                        ("Currency", statement.currency)):  # fmt: skip
         pdf.set_xy(120, y)
         pdf.set_text_color(90, 100, 114)
         pdf.cell(20, 5, label)
         pdf.set_text_color(0, 0, 0)
         pdf.set_font("Helvetica", "B" if label == "Customer" else "", 9)
-        pdf.multi_cell(55, 5, _latin(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(55, 5, _latin(text), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 9)
         y = pdf.get_y()
     pdf.set_xy(15, 24)
@@ -188,13 +192,13 @@ def statement_pdf(statement: AccountStatement, company: str) -> bytes:
     pdf.set_font("Helvetica", "B", 10.5)
     pdf.cell(0, 6, "Summary", new_x="LMARGIN", new_y="NEXT")
     rows = _summary(statement)
-    for n, (label, value) in enumerate(rows):
+    for n, (label, figure) in enumerate(rows):
         last = n == len(rows) - 1
         pdf.set_font("Helvetica", "B" if last else "", 9.5)
         if last:
             pdf.line(15, pdf.get_y(), 115, pdf.get_y())
         pdf.cell(70, 5.5, _latin(label))
-        pdf.cell(30, 5.5, _amount(value), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(30, 5.5, _amount(figure), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     pdf.set_font("Helvetica", "B", 10.5)
@@ -247,17 +251,18 @@ def statement_pdf(statement: AccountStatement, company: str) -> bytes:
     width = 180 / len(aging)
     pdf.set_font("Helvetica", "B", 8.5)
     pdf.set_fill_color(238, 241, 245)
-    for label, _value in aging:
-        pdf.cell(width, 6.5, _latin(label), align="R", fill=True)
+    for heading, _amount_open in aging:
+        pdf.cell(width, 6.5, _latin(heading), align="R", fill=True)
     pdf.ln(6.5)
-    for n, (_label, value) in enumerate(aging):
+    for n, (_heading, amount_open) in enumerate(aging):
         pdf.set_font("Helvetica", "B" if n == len(aging) - 1 else "", 9)
-        pdf.cell(width, 6, _amount(value), align="R", border="B")
+        pdf.cell(width, 6, _amount(amount_open), align="R", border="B")
     pdf.ln(9)
     if statement.unapplied:
         pdf.set_font("Helvetica", "", 9)
-        pdf.multi_cell(0, 5, f"Payments received and not yet applied to an invoice: {_amount(statement.unapplied)} "
-                       f"{statement.currency} (already deducted from the balance).", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        note = (f"Payments received and not yet applied to an invoice: {_amount(statement.unapplied)} "
+                f"{statement.currency} (already deducted from the balance).")  # fmt: skip
+        pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     pdf.set_font("Helvetica", "B", 12)
     due = max(statement.closing_balance, Decimal(0))
