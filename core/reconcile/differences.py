@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from creditbridge.core.money import minor_digits
+
 
 class DifferenceClass(StrEnum):
     """The kinds of difference; the values are the `class` names of the JSON output (a contract)."""
@@ -39,13 +41,20 @@ class Difference:
     currency: str
     detail: str
 
+    @property
+    def shown_amount(self) -> Decimal:
+        """The amount with the currency's decimals (2 for EUR), or more when it has more."""
+        places = Decimal(1).scaleb(-minor_digits(self.currency)) if self.currency else Decimal("0.01")
+        rounded = self.amount.quantize(places)
+        return rounded if rounded == self.amount else self.amount.normalize()
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON object of the contract: class, customer_id, documents, amount, detail."""
         return {
             "class": self.kind.value,
             "customer_id": self.customer_id,
             "documents": list(self.documents),
-            "amount": self.amount,
+            "amount": self.shown_amount,
             "detail": self.detail,
         }
 

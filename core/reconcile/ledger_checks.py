@@ -61,6 +61,7 @@ def settled_amounts(
                         f"{application.item_id}, which is not a known document",
                     )
                 )  # fmt: skip
+    payer_of = {p.payment_id: p.customer_id for p in ledger.payments}
     for _day, _order, item_id, payment_id, amount in _settlements(ledger, items):
         item = items[item_id]
         settled[item_id] += amount
@@ -74,7 +75,7 @@ def settled_amounts(
             closed = "was already settled" if excess == amount else f"had only {_shown(amount - excess)} open"
             orphans.append(
                 Difference(
-                    DifferenceClass.ORPHAN_APPLICATION, item.customer_id, (payment_id, item_id), excess,
+                    DifferenceClass.ORPHAN_APPLICATION, payer_of[payment_id], (payment_id, item_id), excess,
                     item.amount.currency,
                     f"payment {payment_id} applies {_shown(amount)} to {item_id}, which {closed} "
                     f"(amount {_shown(item.amount.amount)}): {_shown(excess)} lands on a closed document",

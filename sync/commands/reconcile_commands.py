@@ -141,7 +141,7 @@ def _print(result: Reconciliation, output_format: ReconcileFormat, scope: str) -
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(CSV_HEADER)
         for d in result.differences:
-            writer.writerow((d.kind.value, d.customer_id or "", ";".join(d.documents), f"{d.amount}", d.currency,
+            writer.writerow((d.kind.value, d.customer_id or "", ";".join(d.documents), f"{d.shown_amount}", d.currency,
                              d.detail))  # fmt: skip
         sys.stdout.write(buffer.getvalue())
         return
