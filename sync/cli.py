@@ -205,6 +205,9 @@ def report_command(
     title: Annotated[str, typer.Option(help="Title shown on the report.")] = "Accounts receivable",
     store: StoreOption = None,
     source: SourceOption = None,
+    with_reconciliation: Annotated[
+        bool, typer.Option("--reconcile", help="XLSX: add a Reconciliation sheet (the differences `reconcile` finds).")
+    ] = False,
 ) -> None:
     """Write the AR report: aging, DSO/CEI trend over 12 months, top overdue customers."""
     from creditbridge.sync.reports import build_report, write_report
@@ -214,6 +217,13 @@ def report_command(
     report_date = _parse_date(as_of, "--as-of")
     with _user_errors():
         report = build_report(_columns(ledger, store, source), report_date, period_days, title=title)
+        if with_reconciliation:
+            from dataclasses import replace
+
+            from creditbridge.sync.reconcile_job import reconcile_for_report
+
+            report = replace(report, reconciliation=reconcile_for_report(ledger, store or store_url_from_env(),
+                                                                         source, report_date))  # fmt: skip
     write_report(report, out_file)
     console.print(f"report written to {out_file.resolve()}", highlight=False)
 

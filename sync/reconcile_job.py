@@ -72,6 +72,17 @@ def _currencies(ledger: Ledger) -> tuple[str, ...]:
     return tuple(sorted({i.amount.currency for i in ledger.items} | {c.currency for c in ledger.customers}))
 
 
+def reconcile_for_report(ledger: Path | None, store_url: str, source: str | None, as_of: date) -> Reconciliation:
+    """The reconciliation the XLSX report's sheet shows: of the ledger folder, or of the store's replica."""
+    if ledger is not None:
+        return reconcile(ledger_folder_input(ledger, as_of))
+    from creditbridge.sync.store import Store
+
+    with Store.open(store_url) as store:
+        records = store.load_ledger(source=source)
+    return reconcile(ReconcileInput(records, as_of, notes=("the store's replica, without the ERP's own figures",)))
+
+
 @dataclass(frozen=True, slots=True)
 class ReconcileRun:
     """One store-mode run: the result and which connections it covered."""
