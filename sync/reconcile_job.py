@@ -26,6 +26,7 @@ from creditbridge.core.reconcile import (
 
 if TYPE_CHECKING:
     from creditbridge.sync.config import Config
+    from creditbridge.sync.store import Store
 
 
 class StatementUnreadable(ValueError):
@@ -137,7 +138,7 @@ def run_reconcile_job(
                 balances.update({cid: money.amount for cid, money in reported.items()})
                 notes.append(f"{name}: customer balances as the ERP reports them ({len(reported)})")
             if compare_erp_documents:
-                extra += _documents(adapter, ledger, store.latest_import(name), name, notes)
+                extra += _documents(adapter, ledger, _pull_cursors(store, name), name, notes)
     merged = Ledger(
         customers=tuple(c for ledger in ledgers for c in ledger.customers),
         items=tuple(i for ledger in ledgers for i in ledger.items),
@@ -156,13 +157,32 @@ def run_reconcile_job(
     return ReconcileRun(result, tuple(names), as_of)
 
 
-def _documents(adapter: object, ledger: Ledger, last_import: object, name: str, notes: list[str]) -> list[Difference]:
-    """The ERP's current open items and payments against the replica, when the adapter can read them."""
+def _pull_cursors(store: Store, connection: str) -> dict[Entity, datetime]:
+    """Each entity's pull cursor: the ERP's changes stamped at or after it are not in the replica yet."""
+    from creditbridge.sync.pull.state import load_state
+
+    cursors: dict[Entity, datetime] = {}
+    with store.engine.connect() as conn:
+        for entity in (Entity.OPEN_ITEMS, Entity.PAYMENTS):
+            cursor = load_state(conn, connection, entity).cursor
+            if cursor is not None:
+                cursors[entity] = cursor
+    return cursors
+
+
+def _documents(
+    adapter: object, ledger: Ledger, cursors: dict[Entity, datetime], name: str, notes: list[str]
+) -> list[Difference]:
+    """The ERP's current open items and payments against the replica, when the adapter can read them.
+
+    A document the ERP stamps at or after the entity's pull cursor changed after the last pull:
+    its difference is `timing` (the next pull brings it in).
+    """
     if not isinstance(adapter, ChangeReader):
         notes.append(f"{name}: the ERP adapter cannot list its documents; missing/extra documents not checked")
         return []
     capabilities: frozenset[object] = getattr(adapter, "capabilities", frozenset())
-    last_pull: datetime | None = getattr(last_import, "finished_at", None)
+    last_pull = min(cursors.values(), default=None)
     erp_items: list[OpenItem] = []
     erp_payments: list[Payment] = []
     recent: list[str] = []
@@ -176,7 +196,8 @@ def _documents(adapter: object, ledger: Ledger, last_import: object, name: str, 
                 if change.record is None:
                     continue
                 sink.append(change.record)  # type: ignore[arg-type]
-                if last_pull is not None and change.changed_at > last_pull:
+                cursor = cursors.get(entity)
+                if cursor is not None and change.changed_at >= cursor:
                     recent.append(change.key)
             token = page.next_page_token
             if token is None:

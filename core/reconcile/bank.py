@@ -21,11 +21,13 @@ on the next statement).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from creditbridge.core.model import BankStatement, BankTransaction, Customer, Payment
+from creditbridge.core.money import Money
 from creditbridge.core.reconcile.differences import Difference, DifferenceClass
 
 BANK_DATE_WINDOW_DAYS = 3
@@ -102,10 +104,13 @@ def match_statement(
 ) -> BankResult:
     """Match the statement's credits to recorded payments and classify what is left (see the module doc)."""
     by_id = {c.customer_id: c for c in customers}
+    by_amount: dict[Money, list[Payment]] = defaultdict(list)  # a statement meets a ledger of millions
+    for payment in payments:
+        by_amount[payment.amount].append(payment)
     candidates: list[tuple[int, int, str, BankTransaction, Payment, tuple[str, ...]]] = []
     for line in statement.transactions:
-        for payment in payments:
-            if payment.amount != line.amount or _days_apart(line, payment) > window_days:
+        for payment in by_amount.get(line.amount, ()):
+            if _days_apart(line, payment) > window_days:
                 continue
             evidence = _evidence(line, payment, by_id.get(payment.customer_id))
             candidates.append((-len(evidence), _days_apart(line, payment), payment.payment_id, line, payment, evidence))
@@ -131,7 +136,7 @@ def match_statement(
         p for p in payments
         if p.payment_id not in used_payments and period is not None and period[0] <= p.payment_date <= period[1]
     ]  # fmt: skip
-    differences = _timing_pairs(lines, left, payments, by_id, used_payments)
+    differences = _timing_pairs(lines, left, by_amount, by_id, used_payments)
     paired_lines = {d.documents[0] for d in differences}
     paired_payments = {d.documents[1] for d in differences}
     for line in lines:
@@ -167,18 +172,17 @@ def match_statement(
 def _timing_pairs(
     lines: Sequence[BankTransaction],
     left: Sequence[Payment],
-    payments: Sequence[Payment],
+    by_amount: dict[Money, list[Payment]],
     by_id: dict[str, Customer],
     used: set[str],
 ) -> list[Difference]:
     """Unmatched lines that are an unmatched (or out-of-period) payment booked too far from its date."""
     found: list[Difference] = []
     taken: set[str] = set(used)
-    pool = [*left, *(p for p in payments if p not in left and p.payment_id not in used)]
     for line in lines:
         best: tuple[int, Payment, tuple[str, ...]] | None = None
-        for payment in pool:
-            if payment.payment_id in taken or payment.amount != line.amount:
+        for payment in by_amount.get(line.amount, ()):
+            if payment.payment_id in taken:
                 continue
             days = _days_apart(line, payment)
             if days > TIMING_WINDOW_DAYS:

@@ -6,6 +6,7 @@ the folder's erp_balances.csv is the ERP's own balance per customer (the files a
 
 from __future__ import annotations
 
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -47,9 +48,21 @@ def test_an_erp_balance_and_a_document_the_replica_lacks_are_found(store_url: st
     run = run_reconcile_job(config, connection="erp")
     found = {(d.kind.value, d.customer_id, d.documents, d.amount) for d in run.result.differences}
     assert ("balance_mismatch", "ACME", ("INV-102",), Decimal("42.00")) in found
-    assert {d.kind.value for d in run.result.differences if d.documents == ("INV-103",)} <= {"missing_document",
-                                                                                              "timing"}  # fmt: skip
-    assert any(d.documents == ("INV-103",) for d in run.result.differences)
+    late = [d for d in run.result.differences if d.documents == ("INV-103",)]
+    assert [(d.kind.value, d.amount) for d in late] == [("timing", Decimal("42.00"))]
+    assert "the next pull brings it in" in late[0].detail
+
+
+def test_a_document_the_store_has_and_the_erp_no_longer_has_is_extra(store_url: str, tmp_path: Path) -> None:
+    config, folder = pulled(store_url, tmp_path)
+    with Store.open(store_url) as store:
+        pull(store, "erp", LedgerFolderErp(folder, name="erp"))  # a second sweep: the cursor moves past the files
+    lines = (folder / "invoices.csv").read_text().splitlines()
+    (folder / "invoices.csv").write_text("\n".join(line for line in lines if not line.startswith("CM-201")) + "\n")
+    os.utime(folder / "invoices.csv", (0, 0))  # stamped long before the last pull: not a timing difference
+    run = run_reconcile_job(config)
+    found = {(d.kind.value, d.customer_id, d.documents, d.amount) for d in run.result.differences}
+    assert ("extra_document", "BOLT", ("CM-201",), Decimal("100.00")) in found
 
 
 def test_the_configured_tolerance_keeps_small_differences_out(store_url: str, tmp_path: Path) -> None:
