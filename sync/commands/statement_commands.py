@@ -62,10 +62,15 @@ def statements_command(
             statements.append(statement)
     except StatementError as exc:
         raise _fail(str(exc)) from None
-    for statement in statements:
+    from rich.progress import track
+
+    shown = track(statements, description="Writing statements", console=_err, disable=len(statements) < 5,
+                  transient=True)  # fmt: skip
+    for statement in shown:
         _html, pdf_path = write_statement(statement, company, out_dir)
-        _err.print(f"{statement.customer.customer_id}: closing balance {statement.closing_balance:,.2f} "
-                   f"{statement.currency} -> {pdf_path}", highlight=False)  # fmt: skip
+        if len(statements) < 5:
+            _err.print(f"{statement.customer.customer_id}: closing balance {statement.closing_balance:,.2f} "
+                       f"{statement.currency} -> {pdf_path}", highlight=False)  # fmt: skip
     typer.echo(f"{len(statements)} statement(s) written to {out_dir.resolve()} (HTML and PDF)")
 
 
