@@ -84,12 +84,13 @@ def statement_html(statement: AccountStatement, company: str) -> str:
  table.lines th, table.aging th {{ background: #eef1f5; text-align: left; padding: .35rem .45rem; font-weight: 600; }}
  table.lines td, table.aging td {{ padding: .3rem .45rem; border-bottom: 1px solid #e2e6ec; }}
  .num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
- th.num {{ text-align: right; }}
+ table.lines th.num, table.aging th.num {{ text-align: right; }}
  tr.opening td, tr.closing td {{ font-weight: 600; background: #f7f8fa; }}
  table.summary th {{ text-align: left; font-weight: normal; padding: .2rem 1.5rem .2rem 0; }}
  table.summary tr:last-child th, table.summary tr:last-child td {{ font-weight: 700; border-top: 1px solid #1c2430; }}
  .due {{ font-size: 1.2rem; font-weight: 700; margin-top: 1rem; }}
- @media print {{ body {{ margin: 0; }} @page {{ size: A4; margin: 15mm; }} }}
+ table.lines td:nth-child(-n+3), table.lines td:nth-child(5) {{ white-space: nowrap; }}
+ @media print {{ body {{ margin: 0; font-size: 10px; }} @page {{ size: A4; margin: 12mm; }} }}
 </style></head>
 <body>
 <header>
