@@ -121,11 +121,21 @@ class ChangeReader(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ReportedBalances:
+    """Customer balances as the ERP reports them. `nets_unapplied_cash`: the ERP's balance already
+    deducts payments not applied to a document (QuickBooks' Customer.Balance does), so it is
+    compared with open items less unapplied cash."""
+
+    balances: Mapping[str, Money]
+    nets_unapplied_cash: bool = False
+
+
 @runtime_checkable
 class BalanceReader(Protocol):
     """The ERP's own receivables figures, for reconciliation against the replica."""
 
-    def read_customer_balances(self) -> Mapping[str, Money] | None:
+    def read_customer_balances(self) -> ReportedBalances | None:
         """Each customer's balance as the ERP reports it; None when the ERP does not report balances."""
         ...
 

@@ -120,6 +120,7 @@ def run_reconcile_job(
     ledgers: list[Ledger] = []
     balances: dict[str, Decimal] = {}
     have_balances = True
+    netted = False
     extra: list[Difference] = []
     notes: list[str] = []
     with open_store(config) as store:
@@ -135,8 +136,10 @@ def run_reconcile_job(
                     "(open items against applications and write-offs) were reconciled instead"
                 )
             else:
-                balances.update({cid: money.amount for cid, money in reported.items()})
-                notes.append(f"{name}: customer balances as the ERP reports them ({len(reported)})")
+                balances.update({cid: money.amount for cid, money in reported.balances.items()})
+                netted = netted or reported.nets_unapplied_cash
+                net = ", net of unapplied cash" if reported.nets_unapplied_cash else ""
+                notes.append(f"{name}: customer balances as the ERP reports them ({len(reported.balances)}{net})")
             if compare_erp_documents:
                 extra += _documents(adapter, ledger, _pull_cursors(store, name), name, notes)
     merged = Ledger(
@@ -149,6 +152,7 @@ def run_reconcile_job(
         ledger=merged,
         as_of=as_of,
         erp_balances=balances if have_balances else None,
+        erp_balances_net_of_unapplied=netted,
         statement=bank,
         extra=tuple(extra),
         notes=tuple(notes),

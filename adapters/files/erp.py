@@ -34,6 +34,7 @@ from creditbridge.core.ports import (
     ErpConfigError,
     ProfileWrite,
     Record,
+    ReportedBalances,
     WriteOutcome,
     WriteResult,
     own_key,
@@ -91,7 +92,7 @@ class LedgerFolderErp:
             changes = sorted(self._changes(entity, changed_at), key=lambda change: change.key)
         return page_of(changes, entity, since, page_token, self.page_size, served_at)
 
-    def read_customer_balances(self) -> dict[str, Money] | None:
+    def read_customer_balances(self) -> ReportedBalances | None:
         """The folder's erp_balances.csv (the ERP's own balance per customer), if it has one."""
         from creditbridge.adapters.files.reconcile_files import read_erp_balances
 
@@ -100,7 +101,7 @@ class LedgerFolderErp:
             return None
         currency = {c.customer_id: c.currency for c in self._ledger().customers}
         fallback = next(iter(currency.values()), "USD")  # a customer the ERP has and the folder lacks
-        return {cid: Money(amount, currency.get(cid, fallback)) for cid, amount in balances.items()}
+        return ReportedBalances({cid: Money(amount, currency.get(cid, fallback)) for cid, amount in balances.items()})
 
     def read_credit_profile(self, customer_id: str) -> CreditProfile | None:
         versions = self._profile_versions()

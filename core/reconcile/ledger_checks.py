@@ -148,15 +148,22 @@ def duplicate_payments(payments: Iterable[Payment]) -> list[Difference]:
 
 
 def balance_mismatches(
-    ledger: Ledger, items: Sequence[OpenItem], erp_balances: Mapping[str, Decimal]
+    ledger: Ledger,
+    items: Sequence[OpenItem],
+    erp_balances: Mapping[str, Decimal],
+    netted_payments: Sequence[Payment] = (),
 ) -> list[Difference]:
     """Each customer's balance as the ERP reports it against the sum of its open items.
 
     Amount = ERP balance − sum of open items. A customer the ledger has but the ERP list lacks
     counts as an ERP balance of 0; one the ERP lists but the ledger lacks, as no open items.
     When one open item's amount equals the difference, the detail names it (a document one side
-    has and the other has not).
+    has and the other has not). `netted_payments`: for an ERP whose balance deducts unapplied
+    cash, their unapplied parts are deducted from the open items' sum too.
     """
+    unapplied: dict[str, Decimal] = defaultdict(Decimal)
+    for payment in netted_payments:
+        unapplied[payment.customer_id] += payment.unapplied.amount
     currency_of = {c.customer_id: c.currency for c in ledger.customers}
     open_items: dict[str, list[OpenItem]] = defaultdict(list)
     for item in items:
@@ -165,13 +172,14 @@ def balance_mismatches(
     found: list[Difference] = []
     for customer_id in dict.fromkeys([*currency_of, *erp_balances]):
         mine = open_items.get(customer_id, [])
-        total = sum((i.open_amount.amount for i in mine), _ZERO)
+        total = sum((i.open_amount.amount for i in mine), _ZERO) - unapplied.get(customer_id, _ZERO)
         erp = erp_balances.get(customer_id, _ZERO)
         gap = erp - total
         if not gap:
             continue
         currency = currency_of.get(customer_id) or (mine[0].open_amount.currency if mine else "")
-        detail = f"the ERP reports a balance of {_shown(erp)}, the open items add up to {_shown(total)}"
+        less = " less unapplied cash" if unapplied.get(customer_id) else ""
+        detail = f"the ERP reports a balance of {_shown(erp)}, the open items{less} add up to {_shown(total)}"
         if customer_id not in erp_balances:
             detail += " (the customer is not in the ERP's balance list)"
         elif customer_id not in currency_of:

@@ -33,6 +33,8 @@ class ReconcileInput:
     erp_balances: Mapping[str, Decimal] | None = None
     gl_control: Sequence[GlControlBalance] = ()
     statement: BankStatement | None = None
+    erp_balances_net_of_unapplied: bool = False
+    """The ERP's balances already deduct unapplied cash: compare them with open items less it."""
     extra: Sequence[Difference] = ()
     notes: Sequence[str] = field(default=())
 
@@ -57,7 +59,8 @@ def reconcile(
     found: list[Difference] = [*inputs.extra]
     checked: dict[str, int] = {"customers": len(ledger.customers), "documents": len(items), "payments": len(payments)}
     if inputs.erp_balances is not None:
-        found += ledger_checks.balance_mismatches(dated, items, inputs.erp_balances)
+        unapplied = payments if inputs.erp_balances_net_of_unapplied else ()
+        found += ledger_checks.balance_mismatches(dated, items, inputs.erp_balances, unapplied)
         checked["erp_balances"] = len(inputs.erp_balances)
     found += ledger_checks.open_amount_mismatches(items, settled, payers)
     found += ledger_checks.unapplied_cash(payments)
