@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -84,6 +85,23 @@ def settled_amounts(
     return dict(settled), dict(payers), orphans
 
 
+def rolled_back(items: Sequence[OpenItem], ledger: Ledger, day: date) -> list[OpenItem]:
+    """The items with their stated open amount taken back to `day`: plus settlements dated after it."""
+    later: dict[str, Decimal] = defaultdict(Decimal)
+    for payment in ledger.payments:
+        if payment.payment_date > day:
+            for application in payment.applications:
+                later[application.item_id] += application.amount.amount
+    for writeoff in ledger.writeoffs:
+        if writeoff.written_off_on > day:
+            later[writeoff.item_id] += writeoff.amount.amount
+    return [
+        replace(i, open_amount=Money(i.open_amount.amount + later[i.item_id], i.open_amount.currency))
+        if later.get(i.item_id) else i
+        for i in items
+    ]
+
+
 def open_amount_mismatches(
     items: Iterable[OpenItem], settled: Mapping[str, Decimal], payers: Mapping[str, Sequence[str]]
 ) -> list[Difference]:
@@ -127,13 +145,16 @@ def duplicate_payments(payments: Iterable[Payment]) -> list[Difference]:
     Without a reference two equal payments on one day are plausible (two invoices of one price),
     so they are not reported. Amount = what the copies add beyond the first.
     """
-    groups: dict[tuple[str, Money, date, str], list[Payment]] = defaultdict(list)
+    groups: dict[tuple[str, Decimal, str, date, str], list[Payment]] = defaultdict(list)
     for payment in payments:
         reference = (payment.reference or "").strip()
         if reference:
-            groups[(payment.customer_id, payment.amount, payment.payment_date, reference.casefold())].append(payment)
+            key = (payment.customer_id, payment.amount.amount, payment.amount.currency, payment.payment_date,
+                   reference.casefold())  # fmt: skip
+            groups[key].append(payment)
     found: list[Difference] = []
-    for (customer_id, amount, day, _ref), group in groups.items():
+    for (customer_id, _amount, _currency, day, _ref), group in groups.items():
+        amount = group[0].amount
         ids = tuple(dict.fromkeys(p.payment_id for p in group))
         if len(ids) < 2:
             continue

@@ -44,23 +44,28 @@ def reconcile(
 ) -> Reconciliation:
     """Run every check the inputs allow. Differences whose size is at most `tolerance` are counted, not listed.
 
-    With `as_of`, documents, payments and write-offs dated after it are left out (they did not
-    exist yet); open amounts are the source's own `open_amount`.
+    With `as_of`, documents and payments dated after it are left out (they did not exist yet), and
+    each document's stated open amount (today's) is rolled back to `as_of` by adding the
+    applications and write-offs dated after it, for the balance and GL checks. Without it, open
+    amounts are the source's own `open_amount`.
     """
     ledger = inputs.ledger
     day = inputs.as_of
     items = [i for i in ledger.items if day is None or i.invoice_date <= day]
     payments = [p for p in ledger.payments if day is None or p.payment_date <= day]
-    writeoffs = tuple(w for w in ledger.writeoffs if day is None or w.written_off_on <= day)
-    dated = Ledger(customers=ledger.customers, items=tuple(items), payments=tuple(payments), writeoffs=writeoffs)
-    known = {i.item_id: i for i in items}
+    # Settlements are followed over the whole ledger: a stated open amount is today's figure.
+    settled, payers, orphans = ledger_checks.settled_amounts(ledger, {i.item_id: i for i in ledger.items})
+    paid_on = {p.payment_id: p.payment_date for p in ledger.payments}
+    if day is not None:
+        orphans = [o for o in orphans if paid_on[o.documents[0]] <= day]
+    at_day = items if day is None else ledger_checks.rolled_back(items, ledger, day)
+    dated = Ledger(customers=ledger.customers, items=tuple(at_day), payments=tuple(payments))
 
-    settled, payers, orphans = ledger_checks.settled_amounts(dated, known)
     found: list[Difference] = [*inputs.extra]
     checked: dict[str, int] = {"customers": len(ledger.customers), "documents": len(items), "payments": len(payments)}
     if inputs.erp_balances is not None:
         unapplied = payments if inputs.erp_balances_net_of_unapplied else ()
-        found += ledger_checks.balance_mismatches(dated, items, inputs.erp_balances, unapplied)
+        found += ledger_checks.balance_mismatches(dated, at_day, inputs.erp_balances, unapplied)
         checked["erp_balances"] = len(inputs.erp_balances)
     found += ledger_checks.open_amount_mismatches(items, settled, payers)
     found += ledger_checks.unapplied_cash(payments)
@@ -70,7 +75,7 @@ def reconcile(
         gl: dict[str, list[tuple[str, Decimal]]] = {}
         for row in inputs.gl_control:
             gl.setdefault(row.currency, []).append((row.account, row.balance))
-        found += ledger_checks.gl_control_differences(items, payments, {c: tuple(a) for c, a in gl.items()})
+        found += ledger_checks.gl_control_differences(at_day, payments, {c: tuple(a) for c, a in gl.items()})
         checked["gl_accounts"] = len(inputs.gl_control)
     if inputs.statement is not None:
         bank = match_statement(inputs.statement, ledger.payments, ledger.customers, bank_window_days)

@@ -205,3 +205,19 @@ def test_store_and_erp_documents_compare_as_missing_extra_mismatch_and_timing() 
         ("timing", ("B2",), D("40")),
         ("extra_document", ("X1",), D("-10")),
     }
+
+
+def test_as_of_before_a_payment_takes_the_stated_open_amount_back_to_that_day() -> None:
+    # On 2026-03-07 P2 (03-10) had not come in: A2 was open 500, ACME's balance 500, the AR total 800.
+    inputs = ReconcileInput(LEDGER, date(2026, 3, 7), {"ACME": D("500"), "BOLT": D("300")},
+                            (GlControlBalance("1200", D("800"), "USD"),))  # fmt: skip
+    assert reconcile(inputs).differences == ()
+    assert classes(replace(inputs, erp_balances=BALANCES)) == [("balance_mismatch", "ACME", ("A2",), D("-250"))]
+
+
+def test_an_erp_balance_net_of_unapplied_cash_is_compared_with_open_items_less_it() -> None:
+    extra = payment("P3", "BOLT", date(2026, 3, 12), "50", "RB-1")
+    paid = replace(LEDGER, payments=(P1, P2, extra))
+    inputs = ReconcileInput(paid, erp_balances={"ACME": D("250"), "BOLT": D("250")}, erp_balances_net_of_unapplied=True)
+    assert classes(inputs) == [("unapplied_cash", "BOLT", ("P3",), D("50"))]
+    assert ("balance_mismatch", "BOLT", ("B1",), D("-50")) in classes(replace(inputs, erp_balances_net_of_unapplied=False))
