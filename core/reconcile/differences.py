@@ -28,6 +28,13 @@ class DifferenceClass(StrEnum):
     TIMING = "timing"
 
 
+def in_currency_places(amount: Decimal, currency: str) -> Decimal:
+    """`amount` written with the currency's minor digits (12.5 EUR -> 12.50), never rounded away."""
+    places = Decimal(1).scaleb(-minor_digits(currency)) if currency else Decimal("0.01")
+    rounded = amount.quantize(places)
+    return rounded if rounded == amount else amount.normalize()
+
+
 @dataclass(frozen=True, slots=True)
 class Difference:
     """One difference: its class, the customer (None when unknown), the documents behind it, the
@@ -44,9 +51,7 @@ class Difference:
     @property
     def shown_amount(self) -> Decimal:
         """The amount with the currency's decimals (2 for EUR), or more when it has more."""
-        places = Decimal(1).scaleb(-minor_digits(self.currency)) if self.currency else Decimal("0.01")
-        rounded = self.amount.quantize(places)
-        return rounded if rounded == self.amount else self.amount.normalize()
+        return in_currency_places(self.amount, self.currency)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object of the contract: class, customer_id, documents, amount, detail."""
@@ -87,7 +92,7 @@ class Reconciliation:
         return {
             "differences": len(self.differences),
             "by_class": dict(sorted(by_class.items())),
-            "absolute_amount_by_currency": dict(sorted(totals.items())),
+            "absolute_amount_by_currency": {c: in_currency_places(t, c) for c, t in sorted(totals.items())},
             "within_tolerance": len(self.within_tolerance),
             "tolerance": self.tolerance,
             "checked": dict(self.checked),
