@@ -131,3 +131,31 @@ def test_the_table_names_each_difference_and_what_was_checked(tmp_path: Path) ->
     assert result.returncode == 1
     assert "gl_control_difference" in result.stdout and "-700.00 EUR" in result.stdout
     assert "Checked: customers 2" in result.stdout
+
+
+def test_store_mode_reconciles_the_pulled_replica_against_the_folder_erp_and_gates_on_tolerance(tmp_path: Path) -> None:
+    assert run("init", "--erp", "files", "--dir", str(tmp_path)).returncode == 0
+    shutil.rmtree(tmp_path / "ledger", ignore_errors=True)
+    shutil.copytree(CONSISTENT, tmp_path / "ledger")
+    config = str(tmp_path / "creditbridge.toml")
+    assert run("pull", "--config", config).returncode == 0
+    agreed = run("reconcile", "--config", config, "--format", "json")
+    assert agreed.returncode == 0, agreed.stderr
+    assert "ledger: customer balances as the ERP reports them (2)" in as_json(agreed)["summary"]["notes"]
+
+    (tmp_path / "ledger" / "erp_balances.csv").write_text("customer_id,balance\nACME,300.00\nBOLT,2400.04\n")
+    differs = run("reconcile", "--config", config, "--connection", "ledger", "--format", "json")
+    assert differs.returncode == 1
+    assert [(d["class"], d["customer_id"], d["amount"]) for d in as_json(differs)["differences"]] == [
+        ("balance_mismatch", "BOLT", D("0.04"))
+    ]
+    toml = Path(config).read_text().replace("tolerance = 0 ", "tolerance = 0.05 ")
+    Path(config).write_text(toml)
+    assert run("reconcile", "--config", config).returncode == 0
+    assert run("reconcile", "--config", config, "--connection", "nope").returncode == 2
+
+    store = f"sqlite:///{tmp_path / 'creditbridge.db'}"
+    result = run("statements", "--customer", "BOLT", "--from", "2026-10-01", "--to", "2026-11-30", "--out",
+                 str(tmp_path / "st"), "--store", store)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Amount due: 2,400.00 EUR" in (tmp_path / "st" / "statement_BOLT_2026-10-01_2026-11-30.html").read_text()
