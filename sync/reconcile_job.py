@@ -6,7 +6,7 @@ store mode as a plain function, so the CLI and (later) the scheduler call the sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -100,13 +100,15 @@ def run_reconcile_job(
     tolerance: Decimal | None = None,
     statement: Path | None = None,
     compare_erp_documents: bool = True,
+    progress: Callable[[str, int], None] | None = None,
 ) -> ReconcileRun:
     """Reconcile the store's replica of each connection (or one) against what its ERP reports.
 
     Per connection: the ERP's customer balances when the adapter reports them (else the replica's
     own figures, said in the notes), the documents the ERP has now against the replica (missing,
     extra, changed since the last pull = timing) when the adapter can read them, and the checks
-    within the replica. `tolerance` defaults to the config's `[reconcile] tolerance`.
+    within the replica. `tolerance` defaults to the config's `[reconcile] tolerance`. `progress`
+    hears (what, records so far) while the ERP's documents are read.
     Raises ConfigError, StoreError, ErpError, StatementUnreadable.
     """
     from creditbridge.sync.composition import adapter_for, open_store
@@ -141,7 +143,7 @@ def run_reconcile_job(
                 net = ", net of unapplied cash" if reported.nets_unapplied_cash else ""
                 notes.append(f"{name}: customer balances as the ERP reports them ({len(reported.balances)}{net})")
             if compare_erp_documents:
-                extra += _documents(adapter, ledger, _pull_cursors(store, name), name, notes)
+                extra += _documents(adapter, ledger, _pull_cursors(store, name), name, notes, progress)
     merged = Ledger(
         customers=tuple(c for ledger in ledgers for c in ledger.customers),
         items=tuple(i for ledger in ledgers for i in ledger.items),
@@ -175,7 +177,12 @@ def _pull_cursors(store: Store, connection: str) -> dict[Entity, datetime]:
 
 
 def _documents(
-    adapter: object, ledger: Ledger, cursors: dict[Entity, datetime], name: str, notes: list[str]
+    adapter: object,
+    ledger: Ledger,
+    cursors: dict[Entity, datetime],
+    name: str,
+    notes: list[str],
+    progress: Callable[[str, int], None] | None = None,
 ) -> list[Difference]:
     """The ERP's current open items and payments against the replica, when the adapter can read them.
 
@@ -203,6 +210,8 @@ def _documents(
                 cursor = cursors.get(entity)
                 if cursor is not None and change.changed_at >= cursor:
                     recent.append(change.key)
+            if progress is not None:
+                progress(f"{name}: reading {entity.value} from the ERP", len(sink))
             token = page.next_page_token
             if token is None:
                 break

@@ -115,9 +115,21 @@ def _store_mode(
     from creditbridge.sync.reconcile_job import run_reconcile_job
     from creditbridge.sync.store import StoreError
 
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+    bars = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:>9,}"),
+                    TimeElapsedColumn(), console=_err, transient=True, disable=not _err.is_terminal)  # fmt: skip
+    tasks: dict[str, TaskID] = {}
+
+    def report(what: str, done: int) -> None:
+        if what not in tasks:
+            tasks[what] = bars.add_task(what, total=None)
+        bars.update(tasks[what], completed=done)
+
     try:
         config = load_config(config_file)
-        run = run_reconcile_job(config, connection, day, limit, statement, documents)
+        with bars:
+            run = run_reconcile_job(config, connection, day, limit, statement, documents, report)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     except StoreError as exc:
