@@ -110,12 +110,12 @@ def _store_mode(
     config_file: Path | None, connection: str | None, day: date | None, limit: Decimal | None,
     statement: Path | None, documents: bool,
 ) -> tuple[Reconciliation, str]:  # fmt: skip
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
     from creditbridge.core.ports import ErpError
     from creditbridge.sync.config import ConfigError, load_config
     from creditbridge.sync.reconcile_job import run_reconcile_job
     from creditbridge.sync.store import StoreError
-
-    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     bars = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:>9,}"),
                     TimeElapsedColumn(), console=_err, transient=True, disable=not _err.is_terminal)  # fmt: skip
