@@ -39,6 +39,17 @@ def _summary(statement: AccountStatement) -> list[tuple[str, Decimal]]:
     ]
 
 
+def bottom_line(statement: AccountStatement) -> str:
+    """What the customer owes (or is owed) at the end date, and how much of the open documents is overdue."""
+    closing, currency = statement.closing_balance, statement.currency
+    if closing < 0:
+        return f"Credit balance in your favour: {_amount(-closing)} {currency}"
+    text = f"Amount due: {_amount(closing)} {currency}"
+    if statement.overdue > 0 and closing > 0:
+        text += f" – overdue documents: {_amount(statement.overdue)}"
+    return text
+
+
 def statement_html(statement: AccountStatement, company: str) -> str:
     """A standalone HTML page (inline CSS, no scripts, prints on A4)."""
     e = html.escape
@@ -70,7 +81,6 @@ def statement_html(statement: AccountStatement, company: str) -> str:
         f"<p>Payments received and not yet applied to an invoice: <b>{_amount(statement.unapplied)} "
         f"{e(statement.currency)}</b> (already deducted from the balance).</p>" if statement.unapplied else ""
     )
-    due = max(statement.closing_balance, Decimal(0))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Statement of account – {e(c.name)} – {e(_day(statement.end))}</title>
@@ -114,8 +124,7 @@ def statement_html(statement: AccountStatement, company: str) -> str:
 <h2>Aging at {e(_day(statement.end))} (open amounts by days past due)</h2>
 <table class="aging"><thead><tr>{aging_head}</tr></thead><tbody><tr>{aging_cells}</tr></tbody></table>
 {unapplied}
-<p class="due">Amount due: {_amount(due)} {e(statement.currency)}{"" if not statement.overdue else
-    f" — of which overdue: {_amount(statement.overdue)}"}</p>
+<p class="due">{e(bottom_line(statement))}</p>
 </body></html>
 """
 
@@ -266,11 +275,7 @@ def statement_pdf(statement: AccountStatement, company: str) -> bytes:
         pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     pdf.set_font("Helvetica", "B", 12)
-    due = max(statement.closing_balance, Decimal(0))
-    text = f"Amount due: {_amount(due)} {statement.currency}"
-    if statement.overdue:
-        text += f"   (of which overdue: {_amount(statement.overdue)})"
-    pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _latin(bottom_line(statement)), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
