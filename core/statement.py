@@ -110,7 +110,7 @@ def account_statement(ledger: Ledger, customer_id: str, start: date, end: date) 
             applied = ", ".join(a.item_id for a in p.applications)
             note = f"pays {applied}" if applied else "not applied"
             if p.reference and p.reference not in applied:
-                note = f"{p.reference} / {note}"
+                note = f"{note} (ref {p.reference})"
             rows.append((p.payment_date, 1, "Payment", p.payment_id, note, None, _ZERO, p.amount.amount))
     for w in writeoffs:
         if start <= w.written_off_on <= end:

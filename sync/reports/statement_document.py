@@ -164,7 +164,7 @@ class _StatementPdf(FPDF):
 
 
 COLUMNS: list[tuple[str, float, str]] = [
-    ("Date", 19, "L"), ("Type", 20, "L"), ("Document", 22, "L"), ("Reference", 46, "L"), ("Due", 19, "L"),
+    ("Date", 19, "L"), ("Type", 19, "L"), ("Document", 22, "L"), ("Reference", 47, "L"), ("Due", 19, "L"),
     ("Debit", 18, "R"), ("Credit", 18, "R"), ("Balance", 18, "R"),
 ]  # fmt: skip
 
@@ -222,9 +222,9 @@ def statement_pdf(statement: AccountStatement, company: str) -> bytes:
         pdf.set_font("Helvetica", "", 8.5)
         if pdf.will_page_break(5.5):
             pdf.add_page()
-        for (_label, width, align), text in zip(COLUMNS, cells, strict=True):
+        for (label, width, align), text in zip(COLUMNS, cells, strict=True):
             fitted = _latin(text)
-            if pdf.get_string_width(fitted) > width - 2:
+            if label == "Reference" and pdf.get_string_width(fitted) > width - 2:  # only free text is cut
                 while fitted and pdf.get_string_width(fitted + "...") > width - 2:
                     fitted = fitted[:-1]
                 fitted += "..."
