@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from creditbridge.core.model import BankStatement, Ledger, OpenItem, Payment
 from creditbridge.core.ports import READ_CAPABILITY, BalanceReader, ChangeReader, Entity
@@ -101,6 +101,7 @@ def run_reconcile_job(
     statement: Path | None = None,
     compare_erp_documents: bool = True,
     progress: Callable[[str, int], None] | None = None,
+    record: bool = True,
 ) -> ReconcileRun:
     """Reconcile the store's replica of each connection (or one) against what its ERP reports.
 
@@ -108,7 +109,8 @@ def run_reconcile_job(
     own figures, said in the notes), the documents the ERP has now against the replica (missing,
     extra, changed since the last pull = timing) when the adapter can read them, and the checks
     within the replica. `tolerance` defaults to the config's `[reconcile] tolerance`. `progress`
-    hears (what, records so far) while the ERP's documents are read.
+    hears (what, records so far) while the ERP's documents are read. The run is kept in the
+    store's `reconcile_runs` (unless `record` is False).
     Raises ConfigError, StoreError, ErpError, StatementUnreadable.
     """
     from creditbridge.sync.composition import adapter_for, open_store
@@ -160,7 +162,69 @@ def run_reconcile_job(
         notes=tuple(notes),
     )
     result = reconcile(inputs, limit, config.reconcile.bank_date_window_days)
-    return ReconcileRun(result, tuple(names), as_of)
+    run = ReconcileRun(result, tuple(names), as_of)
+    if record:
+        with open_store(config) as store:
+            record_run(store, run)
+    return run
+
+
+def as_json(result: Reconciliation) -> dict[str, Any]:
+    """The contract: {"differences": [{class, customer_id, documents, amount, detail}], "summary": {...}}."""
+    return {"differences": [d.as_dict() for d in result.differences], "summary": result.summary()}
+
+
+def record_run(store: Store, run: ReconcileRun, at: datetime | None = None) -> int:
+    """Keep the run in `reconcile_runs` (its result as JSON); returns the row id."""
+    import simplejson
+
+    from creditbridge.sync.store.reconcile_tables import reconcile_runs
+
+    result = run.result
+    row = {
+        "run_at": (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None),
+        "connections": ",".join(run.connections)[:500],
+        "as_of": run.as_of,
+        "tolerance": result.tolerance,
+        "differences": len(result.differences),
+        "within_tolerance": len(result.within_tolerance),
+        "ok": result.ok,
+        "result": simplejson.dumps(as_json(result), use_decimal=True),
+    }
+    with store.engine.begin() as conn:
+        inserted = conn.execute(reconcile_runs.insert().values(**row))
+        key = inserted.inserted_primary_key
+        return int(key[0]) if key else 0
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRun:
+    """A row of `reconcile_runs`."""
+
+    run_id: int
+    run_at: datetime
+    connections: str
+    as_of: date | None
+    tolerance: Decimal
+    differences: int
+    within_tolerance: int
+    ok: bool
+    result: str
+
+
+def recent_runs(store: Store, limit: int = 10) -> list[RecordedRun]:
+    """The last `limit` recorded runs, newest first."""
+    import sqlalchemy as sa
+
+    from creditbridge.sync.store.reconcile_tables import reconcile_runs
+
+    query = sa.select(reconcile_runs).order_by(reconcile_runs.c.run_at.desc(), reconcile_runs.c.id.desc()).limit(limit)
+    with store.engine.connect() as conn:
+        return [
+            RecordedRun(row.id, row.run_at, row.connections, row.as_of, Decimal(row.tolerance), row.differences,
+                        row.within_tolerance, bool(row.ok), row.result)
+            for row in conn.execute(query)
+        ]
 
 
 def _pull_cursors(store: Store, connection: str) -> dict[Entity, datetime]:

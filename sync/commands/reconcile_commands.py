@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import simplejson
 import typer
@@ -30,6 +30,7 @@ from creditbridge.core.reconcile import Reconciliation
 _err = Console(stderr=True)
 
 CSV_HEADER = ("class", "customer_id", "documents", "amount", "currency", "detail")
+RUN_FIELDS = ("run_id", "run_at", "connections", "as_of", "tolerance", "differences", "within_tolerance", "ok")
 
 
 class ReconcileFormat(StrEnum):
@@ -39,8 +40,58 @@ class ReconcileFormat(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    """Add `reconcile` to `app`."""
+    """Add `reconcile` and `reconcile-runs` to `app`."""
     app.command("reconcile")(reconcile_command)
+    app.command("reconcile-runs")(runs_command)
+
+
+def runs_command(
+    last: Annotated[int, typer.Option("--last", min=1, help="How many of the latest runs to show.")] = 10,
+    output_format: Annotated[ReconcileFormat, typer.Option("--format", help="table, json or csv.")] = (
+        ReconcileFormat.table
+    ),
+    config_file: Annotated[
+        Path | None,
+        typer.Option("--config", help="Configuration file (default: $CREDITBRIDGE_CONFIG, else ./creditbridge.toml)."),
+    ] = None,
+) -> None:
+    """The last store-mode reconciliations (kept by every `reconcile` on the store and by scheduled runs)."""
+    from creditbridge.sync.composition import open_store
+    from creditbridge.sync.config import ConfigError, load_config
+    from creditbridge.sync.reconcile_job import recent_runs
+    from creditbridge.sync.store import StoreError
+
+    try:
+        with open_store(load_config(config_file)) as store:
+            runs = recent_runs(store, last)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    except StoreError as exc:
+        raise _fail(str(exc), 3) from None
+    rows = [
+        {"run_id": r.run_id, "run_at": r.run_at.isoformat(timespec="seconds") + "Z", "connections": r.connections,
+         "as_of": r.as_of.isoformat() if r.as_of else None, "tolerance": r.tolerance, "differences": r.differences,
+         "within_tolerance": r.within_tolerance, "ok": r.ok}
+        for r in runs
+    ]  # fmt: skip
+    if output_format is ReconcileFormat.json:
+        kept = [simplejson.loads(r.result, use_decimal=True) for r in runs]
+        result = [{**row, "result": found} for row, found in zip(rows, kept, strict=True)]
+        sys.stdout.write(str(simplejson.dumps(result, use_decimal=True, indent=2)) + "\n")
+        return
+    if output_format is ReconcileFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(RUN_FIELDS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write(buffer.getvalue())
+        return
+    table = Table(title=f"Reconciliation runs (last {last})")
+    for name in RUN_FIELDS:
+        table.add_column(name)
+    for row in rows:
+        table.add_row(*("—" if row[k] is None else str(row[k]) for k in RUN_FIELDS))
+    Console(soft_wrap=True).print(table)
 
 
 def reconcile_command(
@@ -139,13 +190,10 @@ def _store_mode(
     return run.result, ", ".join(run.connections)
 
 
-def as_json(result: Reconciliation) -> dict[str, Any]:
-    """The contract: {"differences": [{class, customer_id, documents, amount, detail}], "summary": {...}}."""
-    return {"differences": [d.as_dict() for d in result.differences], "summary": result.summary()}
-
-
 def _print(result: Reconciliation, output_format: ReconcileFormat, scope: str) -> None:
     if output_format is ReconcileFormat.json:
+        from creditbridge.sync.reconcile_job import as_json
+
         sys.stdout.write(str(simplejson.dumps(as_json(result), use_decimal=True, indent=2)) + "\n")
         return
     if output_format is ReconcileFormat.csv:

@@ -6,8 +6,10 @@ the folder's erp_balances.csv is the ERP's own balance per customer (the files a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,3 +72,18 @@ def test_the_configured_tolerance_keeps_small_differences_out(store_url: str, tm
     (folder / "erp_balances.csv").write_text("customer_id,balance\nACME,300.03\nBOLT,2400.00\n")
     run = run_reconcile_job(config)
     assert run.result.differences == () and len(run.result.within_tolerance) == 1
+
+
+def test_each_run_is_kept_in_the_store_newest_first(store_url: str, tmp_path: Path) -> None:
+    from creditbridge.sync.reconcile_job import recent_runs
+
+    config, folder = pulled(store_url, tmp_path)
+    run_reconcile_job(config, as_of=date(2026, 11, 30))
+    (folder / "erp_balances.csv").write_text("customer_id,balance\nACME,301.00\nBOLT,2400.00\n")
+    run_reconcile_job(config)
+    with Store.open(store_url) as store:
+        runs = recent_runs(store, 5)
+    assert [(r.ok, r.differences, r.connections) for r in runs] == [(False, 1, "erp"), (True, 0, "erp")]
+    assert runs[1].as_of == date(2026, 11, 30) and runs[0].as_of is None
+    kept = json.loads(runs[0].result)
+    assert kept["differences"][0]["class"] == "balance_mismatch" and kept["summary"]["ok"] is False
