@@ -23,6 +23,7 @@ from creditbridge.core.reconcile import (
     compare_documents,
     reconcile,
 )
+from creditbridge.core.reconcile.differences import in_currency_places
 
 if TYPE_CHECKING:
     from creditbridge.sync.config import Config
@@ -221,7 +222,8 @@ def recent_runs(store: Store, limit: int = 10) -> list[RecordedRun]:
     query = sa.select(reconcile_runs).order_by(reconcile_runs.c.run_at.desc(), reconcile_runs.c.id.desc()).limit(limit)
     with store.engine.connect() as conn:
         return [
-            RecordedRun(row.id, row.run_at, row.connections, row.as_of, Decimal(row.tolerance), row.differences,
+            RecordedRun(row.id, row.run_at, row.connections, row.as_of, in_currency_places(Decimal(row.tolerance), ""),
+                        row.differences,
                         row.within_tolerance, bool(row.ok), row.result)
             for row in conn.execute(query)
         ]

@@ -91,7 +91,7 @@ def runs_command(
         table.add_column(name)
     for row in rows:
         table.add_row(*("—" if row[k] is None else str(row[k]) for k in RUN_FIELDS))
-    Console(soft_wrap=True).print(table)
+    Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140).print(table)
 
 
 def reconcile_command(
