@@ -129,6 +129,8 @@ class ReportedBalances:
 
     balances: Mapping[str, Money]
     nets_unapplied_cash: bool = False
+    gl_control: tuple[tuple[str, Money], ...] = ()
+    """The AR control account(s) of the general ledger, (account, balance), when the ERP reports them."""
 
 
 @runtime_checkable

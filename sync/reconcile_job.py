@@ -126,6 +126,7 @@ def run_reconcile_job(
     balances: dict[str, Decimal] = {}
     have_balances = True
     netted = False
+    gl: list[GlControlBalance] = []
     extra: list[Difference] = []
     notes: list[str] = []
     with open_store(config) as store:
@@ -143,6 +144,7 @@ def run_reconcile_job(
             else:
                 balances.update({cid: money.amount for cid, money in reported.balances.items()})
                 netted = netted or reported.nets_unapplied_cash
+                gl += [GlControlBalance(a, m.amount, m.currency) for a, m in reported.gl_control]
                 net = ", net of unapplied cash" if reported.nets_unapplied_cash else ""
                 notes.append(f"{name}: customer balances as the ERP reports them ({len(reported.balances)}{net})")
             if compare_erp_documents:
@@ -158,6 +160,7 @@ def run_reconcile_job(
         as_of=as_of,
         erp_balances=balances if have_balances else None,
         erp_balances_net_of_unapplied=netted,
+        gl_control=tuple(gl),
         statement=bank,
         extra=tuple(extra),
         notes=tuple(notes),

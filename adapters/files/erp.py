@@ -93,15 +93,21 @@ class LedgerFolderErp:
         return page_of(changes, entity, since, page_token, self.page_size, served_at)
 
     def read_customer_balances(self) -> ReportedBalances | None:
-        """The folder's erp_balances.csv (the ERP's own balance per customer), if it has one."""
-        from creditbridge.adapters.files.reconcile_files import read_erp_balances
+        """The folder's erp_balances.csv (the ERP's own balance per customer) and gl_control.csv, if it has them."""
+        from creditbridge.adapters.files.reconcile_files import read_erp_balances, read_gl_control
 
         balances = read_erp_balances(self.folder)
         if balances is None:
             return None
-        currency = {c.customer_id: c.currency for c in self._ledger().customers}
+        ledger = self._ledger()
+        currency = {c.customer_id: c.currency for c in ledger.customers}
         fallback = next(iter(currency.values()), "USD")  # a customer the ERP has and the folder lacks
-        return ReportedBalances({cid: Money(amount, currency.get(cid, fallback)) for cid, amount in balances.items()})
+        currencies = tuple(sorted({i.amount.currency for i in ledger.items} | set(currency.values())))
+        gl = read_gl_control(self.folder, currencies) or []
+        return ReportedBalances(
+            {cid: Money(amount, currency.get(cid, fallback)) for cid, amount in balances.items()},
+            gl_control=tuple((account, Money(balance, cur)) for account, balance, cur in gl),
+        )
 
     def read_credit_profile(self, customer_id: str) -> CreditProfile | None:
         versions = self._profile_versions()

@@ -67,6 +67,15 @@ def test_a_document_the_store_has_and_the_erp_no_longer_has_is_extra(store_url: 
     assert ("extra_document", "BOLT", ("CM-201",), Decimal("100.00")) in found
 
 
+def test_the_gl_control_balance_the_erp_reports_is_checked_against_the_replicas_aging(
+    store_url: str, tmp_path: Path
+) -> None:
+    config, folder = pulled(store_url, tmp_path)
+    (folder / "gl_control.csv").write_text("account,balance\n1400,2650.00\n")
+    found = [(d.kind.value, d.documents, d.amount) for d in run_reconcile_job(config).result.differences]
+    assert found == [("gl_control_difference", ("1400",), Decimal("-50.00"))]
+
+
 def test_the_configured_tolerance_keeps_small_differences_out(store_url: str, tmp_path: Path) -> None:
     config, folder = pulled(store_url, tmp_path, tolerance="0.05")
     (folder / "erp_balances.csv").write_text("customer_id,balance\nACME,300.03\nBOLT,2400.00\n")
