@@ -159,3 +159,12 @@ def test_store_mode_reconciles_the_pulled_replica_against_the_folder_erp_and_gat
                  str(tmp_path / "st"), "--store", store)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Amount due: 2,400.00 EUR" in (tmp_path / "st" / "statement_BOLT_2026-10-01_2026-11-30.html").read_text()
+
+
+def test_a_statement_that_cannot_be_read_exits_2_and_says_which_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bank.xml"
+    bad.write_text("<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy='EUR'>12,50</Amt>")
+    result = run("reconcile", "--ledger", str(CONSISTENT), "--statement", str(bad), "--format", "json")
+    assert result.returncode == 2
+    assert "the bank statement cannot be read" in result.stderr and "bank.xml" in result.stderr
+    assert result.stdout == ""
