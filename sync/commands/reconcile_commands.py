@@ -114,7 +114,7 @@ def reconcile_command(
     tolerance: Annotated[
         str | None,
         typer.Option("--tolerance", help="Differences up to this amount are counted, not listed (default 0; store "
-                     "mode: [reconcile] tolerance of the config)."),
+                     "mode: the tolerance in the config's reconcile section)."),
     ] = None,
     output_format: Annotated[ReconcileFormat, typer.Option("--format", help="table, json or csv.")] = (
         ReconcileFormat.table
@@ -127,11 +127,9 @@ def reconcile_command(
         bool, typer.Option("--no-erp-documents", help="Store mode: do not read the ERP's documents (fewer API calls).")
     ] = False,
 ) -> None:
-    """Reconcile ERP balances, open items, payments and applications, the GL control account and the bank.
+    """Reconcile ERP balances, open items, payments, the GL control account and the bank; classify each difference.
 
-    Classes: balance_mismatch, open_amount_mismatch, unapplied_cash, duplicate_payment,
-    orphan_application, gl_control_difference, bank_unrecorded, payment_not_in_bank, and in
-    store mode missing_document, extra_document, document_amount_mismatch and timing.
+    Exit 1 when a difference is larger than the tolerance (gate a schedule on it), 2 on bad input.
     """
     from creditbridge.adapters.files import LedgerError
     from creditbridge.sync.reconcile_job import StatementUnreadable, ledger_folder_input
