@@ -214,6 +214,8 @@ def report_command(
 
     if out_file.suffix.lower() not in (".html", ".xlsx"):
         raise _fail(f"--out must end in .html or .xlsx, got {out_file.name!r}")
+    if with_reconciliation and out_file.suffix.lower() != ".xlsx":
+        raise _fail("--reconcile adds a sheet to the XLSX report: use --out FILE.xlsx (or creditbridge reconcile)")
     report_date = _parse_date(as_of, "--as-of")
     with _user_errors():
         report = build_report(_columns(ledger, store, source), report_date, period_days, title=title)

@@ -168,3 +168,19 @@ def test_a_statement_that_cannot_be_read_exits_2_and_says_which_file(tmp_path: P
     assert result.returncode == 2
     assert "the bank statement cannot be read" in result.stderr and "bank.xml" in result.stderr
     assert result.stdout == ""
+
+
+def test_the_xlsx_report_gets_a_reconciliation_sheet_with_the_differences(tmp_path: Path) -> None:
+    import openpyxl
+
+    folder = copy_of(tmp_path)
+    (folder / "erp_balances.csv").write_text("customer_id,balance\nACME,310.00\nBOLT,2400.00\n")
+    out = tmp_path / "ar.xlsx"
+    result = run("report", "--ledger", str(folder), "--out", str(out), "--as-of", "2026-11-30", "--reconcile")
+    assert result.returncode == 0, result.stderr
+    sheet = openpyxl.load_workbook(out)["Reconciliation"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["Class", "Customer ID", "Documents", "Currency", "Amount", "Detail"]
+    assert rows[1][:5] == ["balance_mismatch", "ACME", "INV-102", "EUR", 10]
+    refused = run("report", "--ledger", str(folder), "--out", str(tmp_path / "ar.html"), "--reconcile")
+    assert refused.returncode == 2 and not (tmp_path / "ar.html").exists()
