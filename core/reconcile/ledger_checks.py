@@ -186,6 +186,8 @@ def balance_mismatches(
     for payment in netted_payments:
         unapplied[payment.customer_id] += payment.unapplied.amount
     currency_of = {c.customer_id: c.currency for c in ledger.customers}
+    currencies = set(currency_of.values())
+    only_currency = next(iter(currencies)) if len(currencies) == 1 else ""
     open_items: dict[str, list[OpenItem]] = defaultdict(list)
     for item in items:
         if item.open_amount.amount:
@@ -198,7 +200,7 @@ def balance_mismatches(
         gap = erp - total
         if not gap:
             continue
-        currency = currency_of.get(customer_id) or (mine[0].open_amount.currency if mine else "")
+        currency = currency_of.get(customer_id) or (mine[0].open_amount.currency if mine else only_currency)
         less = " less unapplied cash" if unapplied.get(customer_id) else ""
         detail = f"the ERP reports a balance of {_shown(erp)}, the open items{less} add up to {_shown(total)}"
         if customer_id not in erp_balances:
