@@ -36,10 +36,8 @@ class StatementUnreadable(ValueError):
 
 def read_bank_statement(path: Path) -> BankStatement:
     """The statement through the cash-application parsers (camt.053/054, BAI2, MT940, …)."""
-    try:
-        from creditbridge.adapters.statements import StatementError, read_statement  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:  # pragma: no cover - the parsers ship with this version
-        raise StatementUnreadable(f"{path}: bank statement parsers are not installed ({exc})") from exc
+    from creditbridge.adapters.statements import StatementError, read_statement
+
     try:
         statement: BankStatement = read_statement(path)
     except StatementError as exc:
