@@ -26,8 +26,9 @@ def compare_documents(
     """Missing (in the ERP, not in the store), extra (in the store, not in the ERP) and mismatched documents.
 
     `changed_since_pull` are ids the ERP reports as changed after `last_pull`: their differences
-    are `timing`. Amounts: missing = the ERP's open amount, extra = the store's (negated), an
-    open-amount mismatch = ERP − store.
+    are `timing`. Every amount is the document's effect on (ERP balance − store balance): a missing
+    document its ERP open amount, an extra one minus the store's, a mismatch ERP − store open
+    amount; payments count the other way (a payment the store lacks lowers the ERP's balance).
     """
     recent = set(changed_since_pull)
     when = f" after the last pull ({last_pull:%Y-%m-%d %H:%M})" if last_pull else " after the last pull"

@@ -221,3 +221,20 @@ def test_an_erp_balance_net_of_unapplied_cash_is_compared_with_open_items_less_i
     inputs = ReconcileInput(paid, erp_balances={"ACME": D("250"), "BOLT": D("250")}, erp_balances_net_of_unapplied=True)
     assert classes(inputs) == [("unapplied_cash", "BOLT", ("P3",), D("50"))]
     assert ("balance_mismatch", "BOLT", ("B1",), D("-50")) in classes(replace(inputs, erp_balances_net_of_unapplied=False))
+
+
+def test_a_payment_dated_in_the_statements_last_days_without_a_line_is_timing_not_missing() -> None:
+    late = payment("P3", "BOLT", date(2026, 3, 30), "300", "RB-7", ("B1", "300"))
+    ledger = replace(LEDGER, items=(*LEDGER.items[:2], invoice("B1", "BOLT", "300", "0")), payments=(P1, P2, late))
+    assert classes(ReconcileInput(ledger, statement=CONSISTENT_BANK)) == [("timing", "BOLT", ("P3",), D("300"))]
+
+
+def test_payments_the_erp_and_the_store_disagree_on_are_missing_extra_or_mismatched() -> None:
+    erp = [P1, replace(P2, amount=usd("260")), payment("P7", "BOLT", date(2026, 3, 12), "40", None)]
+    store = [P1, P2, payment("P8", "BOLT", date(2026, 3, 12), "15", None)]
+    found = {(d.kind.value, d.documents, d.amount) for d in compare_documents([], [], store, erp)}
+    assert found == {
+        ("document_amount_mismatch", ("P2",), D("-10")),
+        ("missing_document", ("P7",), D("-40")),
+        ("extra_document", ("P8",), D("15")),
+    }
