@@ -22,7 +22,7 @@ read the record back before any resend.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -118,6 +118,27 @@ class ChangeReader(Protocol):
 
     def read_changes(self, entity: Entity, since: datetime | None, page_token: str | None = None) -> ChangePage:
         """Changes with changed_at >= since (all records when since is None), one page."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedBalances:
+    """Customer balances as the ERP reports them. `nets_unapplied_cash`: the ERP's balance already
+    deducts payments not applied to a document (QuickBooks' Customer.Balance does), so it is
+    compared with open items less unapplied cash."""
+
+    balances: Mapping[str, Money]
+    nets_unapplied_cash: bool = False
+    gl_control: tuple[tuple[str, Money], ...] = ()
+    """The AR control account(s) of the general ledger, (account, balance), when the ERP reports them."""
+
+
+@runtime_checkable
+class BalanceReader(Protocol):
+    """The ERP's own receivables figures, for reconciliation against the replica."""
+
+    def read_customer_balances(self) -> ReportedBalances | None:
+        """Each customer's balance as the ERP reports it; None when the ERP does not report balances."""
         ...
 
 

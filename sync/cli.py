@@ -205,15 +205,27 @@ def report_command(
     title: Annotated[str, typer.Option(help="Title shown on the report.")] = "Accounts receivable",
     store: StoreOption = None,
     source: SourceOption = None,
+    with_reconciliation: Annotated[
+        bool, typer.Option("--reconcile", help="XLSX: add a Reconciliation sheet (the differences `reconcile` finds).")
+    ] = False,
 ) -> None:
     """Write the AR report: aging, DSO/CEI trend over 12 months, top overdue customers."""
     from creditbridge.sync.reports import build_report, write_report
 
     if out_file.suffix.lower() not in (".html", ".xlsx"):
         raise _fail(f"--out must end in .html or .xlsx, got {out_file.name!r}")
+    if with_reconciliation and out_file.suffix.lower() != ".xlsx":
+        raise _fail("--reconcile adds a sheet to the XLSX report: use --out FILE.xlsx (or creditbridge reconcile)")
     report_date = _parse_date(as_of, "--as-of")
     with _user_errors():
         report = build_report(_columns(ledger, store, source), report_date, period_days, title=title)
+        if with_reconciliation:
+            from dataclasses import replace
+
+            from creditbridge.sync.reconcile_job import reconcile_for_report
+
+            report = replace(report, reconciliation=reconcile_for_report(ledger, store or store_url_from_env(),
+                                                                         source, report_date))  # fmt: skip
     write_report(report, out_file)
     console.print(f"report written to {out_file.resolve()}", highlight=False)
 
@@ -327,13 +339,15 @@ def _register_areas() -> None:
         credit_commands,
         pull_commands,
         quickbooks_commands,
+        reconcile_commands,
         service_commands,
         simulator_commands,
+        statement_commands,
         writeback_commands,
     )
 
     areas = (config_commands, pull_commands, writeback_commands, service_commands, quickbooks_commands,
-             simulator_commands, credit_commands)  # fmt: skip
+             simulator_commands, credit_commands, reconcile_commands, statement_commands)  # fmt: skip
     for area in areas:
         area.register(app)
 

@@ -126,6 +126,15 @@ class HoldPolicyConfig(BaseModel):
     release_when_clear: bool = True
 
 
+class ReconcileConfig(BaseModel):
+    """`creditbridge reconcile` on the store: how large a difference may be before the run fails (exit 1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tolerance: Decimal = Field(default=Decimal("0"), ge=0, description="Differences up to this are not reported.")
+    bank_date_window_days: int = Field(default=3, ge=0, description="Payment date vs bank booking date.")
+
+
 _TOML_DATA: ContextVar[dict[str, Any] | None] = ContextVar("creditbridge_toml_data", default=None)
 
 
@@ -140,6 +149,7 @@ class Config(BaseSettings):
     connections: list[ConnectionConfig] = []
     policy: WritebackPolicyConfig = WritebackPolicyConfig()
     holds: HoldPolicyConfig = HoldPolicyConfig()
+    reconcile: ReconcileConfig = ReconcileConfig()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
     secret_key_file: Path | None = Field(
@@ -378,7 +388,11 @@ def _toml_syntax_issue(file: str, exc: tomllib.TOMLDecodeError) -> ConfigIssue:
     return ConfigIssue(file, line, "", f"TOML syntax: {problem}", hint)
 
 
-_SECTIONS: dict[str, type[BaseModel]] = {"connections": ConnectionConfig, "policy": WritebackPolicyConfig}
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "connections": ConnectionConfig,
+    "policy": WritebackPolicyConfig,
+    "reconcile": ReconcileConfig,
+}
 
 
 def _issue(file: str, lines: dict[Key, int], error: Any) -> ConfigIssue:

@@ -6,7 +6,7 @@ columns (`to_columns`, for KPIs over millions of rows) or core records (`to_ledg
 """
 
 from creditbridge.adapters.files.errors import LedgerError, LedgerIssue
-from creditbridge.adapters.files.reader import read_ledger
+from creditbridge.adapters.files.reader import read_ledger, read_ledger_lenient
 from creditbridge.adapters.files.tables import LedgerTables
 
-__all__ = ["LedgerError", "LedgerIssue", "LedgerTables", "read_ledger"]
+__all__ = ["LedgerError", "LedgerIssue", "LedgerTables", "read_ledger", "read_ledger_lenient"]

@@ -34,6 +34,7 @@ from creditbridge.core.ports import (
     ErpConfigError,
     ProfileWrite,
     Record,
+    ReportedBalances,
     WriteOutcome,
     WriteResult,
     own_key,
@@ -90,6 +91,23 @@ class LedgerFolderErp:
         if since is None or changed_at >= since:
             changes = sorted(self._changes(entity, changed_at), key=lambda change: change.key)
         return page_of(changes, entity, since, page_token, self.page_size, served_at)
+
+    def read_customer_balances(self) -> ReportedBalances | None:
+        """The folder's erp_balances.csv (the ERP's own balance per customer) and gl_control.csv, if it has them."""
+        from creditbridge.adapters.files.reconcile_files import read_erp_balances, read_gl_control
+
+        balances = read_erp_balances(self.folder)
+        if balances is None:
+            return None
+        ledger = self._ledger()
+        currency = {c.customer_id: c.currency for c in ledger.customers}
+        fallback = next(iter(currency.values()), "USD")  # a customer the ERP has and the folder lacks
+        currencies = tuple(sorted({i.amount.currency for i in ledger.items} | set(currency.values())))
+        gl = read_gl_control(self.folder, currencies) or []
+        return ReportedBalances(
+            {cid: Money(amount, currency.get(cid, fallback)) for cid, amount in balances.items()},
+            gl_control=tuple((account, Money(balance, cur)) for account, balance, cur in gl),
+        )
 
     def read_credit_profile(self, customer_id: str) -> CreditProfile | None:
         versions = self._profile_versions()

@@ -46,6 +46,23 @@ def read_ledger(path: str | os.PathLike[str]) -> LedgerTables:
 
     Raises `LedgerError` listing (up to ~20 of) the problems by file, line and column.
     """
+    return _read(path, strict=True)
+
+
+def read_ledger_lenient(path: str | os.PathLike[str]) -> LedgerTables:
+    """Read a ledger folder as it is, for reconciliation: what `read_ledger` refuses as inconsistent
+    is kept, because finding it is reconciliation's job.
+
+    Kept: applications to invoices that are not in the folder, applications above the payment,
+    payments and invoices of customers that are not in customers.csv. Still refused, by file, line
+    and column: what cannot be read at all (missing files or columns, bad dates, amounts, codes,
+    duplicate ids) and write-offs of unknown invoices. Use `to_ledger` on the result (not
+    `to_columns`: an application to an unknown invoice has no row to point at).
+    """
+    return _read(path, strict=False)
+
+
+def _read(path: str | os.PathLike[str], strict: bool) -> LedgerTables:
     root = Path(path)
     source = str(root)
     log = IssueLog()
@@ -60,9 +77,11 @@ def read_ledger(path: str | os.PathLike[str]) -> LedgerTables:
             typed[spec.name] = converted
 
     _check_rows(typed, log)
-    _check_references(typed, log)
-    applications = _applications(typed, log)
+    _check_references(typed, log, strict)
+    every_application = _applications(typed, log, strict)
     log.raise_if_any(source)
+    # Lenient reads keep applications to unknown invoices; they settle nothing the folder has.
+    applications = every_application if strict else every_application.filter(pl.col(ITEM).is_not_null())
 
     invoices = typed["invoices"].rows
     writeoffs = typed["writeoffs"].rows if "writeoffs" in typed else empty_frame(SHEETS_BY_NAME["writeoffs"])
@@ -77,12 +96,12 @@ def read_ledger(path: str | os.PathLike[str]) -> LedgerTables:
         customers=_shape(typed["customers"].rows, CUSTOMER_SCHEMA),
         invoices=_shape(invoices, INVOICE_SCHEMA),
         payments=_shape(typed["payments"].rows, PAYMENT_SCHEMA),
-        applications=_shape(applications, APPLICATION_SCHEMA),
+        applications=_shape(every_application, APPLICATION_SCHEMA),
         orders=_shape(orders, ORDER_SCHEMA),
         writeoffs=_shape(writeoffs, WRITEOFF_SCHEMA),
         source=source,
         warnings=warnings,
-        settle_item=settle_item,
+        settle_item=settle_item if strict else None,
     )
 
 
@@ -224,10 +243,13 @@ def _check_rows(typed: dict[str, TypedSheet], log: IssueLog) -> None:
             )
 
 
-def _check_references(typed: dict[str, TypedSheet], log: IssueLog) -> None:
-    """Every customer_id and invoice_number named in one file exists in the file that defines it."""
+def _check_references(typed: dict[str, TypedSheet], log: IssueLog, strict: bool = True) -> None:
+    """Every customer_id and invoice_number named in one file exists in the file that defines it.
+
+    Lenient reads skip the customer references (a document of an unknown customer is a finding).
+    """
     customers = typed.get("customers")
-    if customers is not None and customers.keys is not None:
+    if strict and customers is not None and customers.keys is not None:
         known = customers.keys.implode()
         where = customers.label
         _flag(
@@ -260,7 +282,7 @@ def _check_references(typed: dict[str, TypedSheet], log: IssueLog) -> None:
         )
 
 
-def _applications(typed: dict[str, TypedSheet], log: IssueLog) -> pl.DataFrame:
+def _applications(typed: dict[str, TypedSheet], log: IssueLog, strict: bool = True) -> pl.DataFrame:
     """Split `applied_to` ('INV-1:100.00;INV-2:50.00') into rows and check them against invoices.
 
     The result carries `ITEM`, the row of the applied invoice in the invoices table, found by one
@@ -342,13 +364,14 @@ def _applications(typed: dict[str, TypedSheet], log: IssueLog) -> pl.DataFrame:
     if invoices.rows.height < invoices.keys.len():  # some invoice rows had bad cells: they still exist
         unknown = unknown.filter(~pl.col("invoice_number").is_in(invoices.keys.implode()))
     where = invoices.label
-    _flag(
-        payments,
-        unknown,
-        "applied_to",
-        lambda r: f"applies to invoice {r['invoice_number']!r}, which is not in {where}",
-        log,
-    )
+    if strict:
+        _flag(
+            payments,
+            unknown,
+            "applied_to",
+            lambda r: f"applies to invoice {r['invoice_number']!r}, which is not in {where}",
+            log,
+        )
     invoice_currency = invoices.rows.get_column("currency")
     if not _one_currency(invoice_currency, payments.rows.get_column("currency")):
         other_currency = parts.with_columns(invoice_currency.gather(parts.get_column(ITEM)).alias("_inv_currency"))
@@ -362,7 +385,7 @@ def _applications(typed: dict[str, TypedSheet], log: IssueLog) -> pl.DataFrame:
             log,
         )
 
-    if parts.height:
+    if strict and parts.height:
         lines = parts.get_column(LINE).to_numpy()
         starts = np.flatnonzero(np.r_[True, lines[1:] != lines[:-1]])
         applied = np.add.reduceat(parts.get_column("amount").to_numpy(), starts)

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
+from creditbridge.adapters.quickbooks import translate as tr
 from creditbridge.adapters.quickbooks.client import QuickBooksClient
 from creditbridge.adapters.quickbooks.poster import QuickBooksCashPoster
 from creditbridge.adapters.quickbooks.reader import QuickBooksChangeReader
 from creditbridge.adapters.quickbooks.storage import Storage
 from creditbridge.adapters.quickbooks.writer import QuickBooksProfileWriter
 from creditbridge.core.model import CreditProfile
+from creditbridge.core.money import Money
 from creditbridge.core.ports import (
     Capability,
     CashApplicationPosting,
@@ -23,6 +25,7 @@ from creditbridge.core.ports import (
     Entity,
     PostingResult,
     ProfileWrite,
+    ReportedBalances,
     WriteResult,
 )
 
@@ -66,6 +69,23 @@ class QuickBooksErp:
 
     def read_credit_profile(self, customer_id: str) -> CreditProfile | None:
         return self.writer.read_credit_profile(customer_id)
+
+    def read_customer_balances(self) -> ReportedBalances:
+        """Customer.Balance of every customer: open invoices less remaining credits less unapplied
+        payments (QuickBooks nets unapplied cash), for reconciliation. One query per 1,000 customers."""
+        balances: dict[str, Money] = {}
+        start = 1
+        while True:
+            body = self.client.query(
+                f"SELECT * FROM Customer WHERE Active IN (true, false) STARTPOSITION {start} MAXRESULTS 1000"
+            )
+            rows = list((body.get("QueryResponse") or {}).get("Customer") or [])
+            for row in rows:
+                currency = tr.currency_of(row, self.storage.default_currency)
+                balances[str(row["Id"])] = Money(tr.amount(row.get("Balance")), currency)
+            if len(rows) < 1000:
+                return ReportedBalances(balances, nets_unapplied_cash=True)
+            start += 1000
 
     def write_credit_profile(self, write: ProfileWrite) -> WriteResult:
         return self.writer.write_credit_profile(write)

@@ -179,6 +179,10 @@ hold_when_past_due_days_over = 90   # hold when an invoice is more than this man
 min_past_due_amount = 0             # ... and more than this amount is past due
 release_when_clear = true           # ask to release a hold once no rule applies (releases follow [policy])
 
+[reconcile]                         # creditbridge reconcile: exit 1 when a difference is larger than ...
+tolerance = 0                       # ... this amount (smaller ones are counted, not listed)
+bank_date_window_days = 3           # a bank line matches a payment dated this many days either side
+
 {_CONNECTION_BLOCKS[erp]}"""
 
 

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from creditbridge.core.columns import LedgerColumns
 from creditbridge.core.kpis.engine import KpiEngine
 from creditbridge.core.kpis.figures import KpiFigures, KpiReport
+from creditbridge.core.reconcile import Reconciliation
 
 TREND_POINTS = 12
 """Points on the trend: the 11 month-ends before the as-of month, and the as-of date itself."""
@@ -49,6 +50,8 @@ class ArReport:
     trend: tuple[TrendPoint, ...]
     generated_at: datetime
     company_name: str | None = None
+    reconciliation: Reconciliation | None = None
+    """When given, the XLSX report has a "Reconciliation" sheet."""
 
     @property
     def as_of(self) -> date:

@@ -291,6 +291,29 @@ def _customers(book: xlsxwriter.Workbook, formats: _Formats, report: ArReport) -
     _write_table(book.add_worksheet("Customers"), formats, columns, rows, freeze_cols=2)
 
 
+def _reconciliation(book: xlsxwriter.Workbook, formats: _Formats, report: ArReport) -> None:
+    """One row per difference above the tolerance; a consistent ledger gets one row saying so."""
+    result = report.reconciliation
+    if result is None:
+        return
+    columns = [
+        _Col("Class", "text"),
+        _Col("Customer ID", "text"),
+        _Col("Documents", "text", 30),
+        _Col("Currency", "text"),
+        _Col("Amount", "money"),
+        _Col("Detail", "text", 90),
+    ]
+    rows: list[tuple[str, Sequence[Value]]] = [
+        (d.currency or "USD", [d.kind.value, d.customer_id, ", ".join(d.documents), d.currency, d.amount, d.detail])
+        for d in result.differences
+    ]
+    if not rows:
+        note = f"no differences above the tolerance ({result.tolerance})"
+        rows.append(("USD", ["none", None, None, None, None, note]))
+    _write_table(book.add_worksheet("Reconciliation"), formats, columns, rows, freeze_cols=0)
+
+
 def _properties(report: ArReport) -> dict[str, Any]:
     generated = report.generated_at
     if generated.tzinfo is not None:  # the document property is stored as UTC without a zone
@@ -316,5 +339,6 @@ def write_xlsx(report: ArReport, path: Path) -> None:
             _trend(book, formats, report)
             _top_overdue(book, formats, report)
             _customers(book, formats, report)
+            _reconciliation(book, formats, report)
         finally:
             book.close()
