@@ -1,4 +1,4 @@
-"""The ledger folder's collections files: `disputes.csv`, `promises.csv`, `contacts.csv` (all optional).
+"""The ledger folder's collections files: disputes, promises, contacts, dunning history (all optional).
 
 Why read apart from `read_ledger`: they are not ERP data (a collector keeps them) and only the
 collections commands need them; but they are checked the same way — every problem by file, line
@@ -19,7 +19,7 @@ from creditbridge.adapters.files.csv_reader import read_csv_sheet
 from creditbridge.adapters.files.errors import IssueLog
 from creditbridge.adapters.files.raw import LINE
 from creditbridge.adapters.files.schema import ColumnSpec, Kind, SheetSpec
-from creditbridge.core.model import Dispute, DisputeStatus, Ledger, PromiseToPay
+from creditbridge.core.model import Dispute, DisputeStatus, DunningAction, Ledger, PromiseToPay
 from creditbridge.core.money import Money, from_units
 
 DISPUTES = SheetSpec(
@@ -29,6 +29,16 @@ DISPUTES = SheetSpec(
         ColumnSpec("opened_date", Kind.DATE),
         ColumnSpec("reason", Kind.TEXT),
         ColumnSpec("status", Kind.CHOICE, choices=("open", "resolved")),
+    ),
+    required=False,
+)
+HISTORY = SheetSpec(
+    "dunning_history",
+    (
+        ColumnSpec("invoice_number", Kind.TEXT),
+        ColumnSpec("level", Kind.DAYS),
+        ColumnSpec("sent_date", Kind.DATE),
+        ColumnSpec("channel", Kind.TEXT, required=False),
     ),
     required=False,
 )
@@ -72,6 +82,7 @@ class CollectionsFiles:
     disputes: tuple[Dispute, ...] = ()
     promises: tuple[PromiseToPay, ...] = ()
     contacts: tuple[ContactRow, ...] = ()
+    sent: tuple[DunningAction, ...] = ()
 
 
 def read_collections_files(path: str | os.PathLike[str], ledger: Ledger) -> CollectionsFiles:
@@ -138,8 +149,27 @@ def read_collections_files(path: str | os.PathLike[str], ledger: Ledger) -> Coll
                 )
             )
     contacts = _contacts(_read(root, CONTACTS, log), "contacts.csv", set(currency), log)
+    sent: list[DunningAction] = []
+    sheet = _read(root, HISTORY, log)
+    if sheet is not None:
+        for row in sheet.iter_rows(named=True):
+            item = items.get(row["invoice_number"])
+            if item is None:
+                log.add(
+                    "dunning_history.csv",
+                    row[LINE],
+                    "invoice_number",
+                    f"no invoice {row['invoice_number']!r} in invoices.csv",
+                )
+                continue
+            if row["level"] < 1:
+                log.add("dunning_history.csv", row[LINE], "level", "a dunning level is 1 or more")
+                continue
+            sent.append(
+                DunningAction(item.customer_id, item.item_id, row["level"], row["sent_date"], row["channel"] or "")
+            )
     log.raise_if_any(str(root))
-    return CollectionsFiles(tuple(disputes), tuple(promises), tuple(contacts))
+    return CollectionsFiles(tuple(disputes), tuple(promises), tuple(contacts), tuple(sent))
 
 
 def read_contacts_file(path: str | os.PathLike[str], ledger: Ledger) -> list[ContactRow]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from creditbridge.core.collections.plan import DunningPlan, SkipReason, overdue_items
 from creditbridge.core.collections.policy import DunningPolicy
 from creditbridge.core.model import Ledger
+from creditbridge.core.money import Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,19 +35,24 @@ class WorklistEntry:
     last_contact: str | None = None
 
     def as_dict(self) -> dict[str, object]:
+        """Amounts rounded to the currency's minor unit, the priority to 2 places (for JSON and CSV)."""
+
+        def cents(amount: Decimal) -> Decimal:
+            return Money(amount, self.currency).quantize().amount
+
         return {
             "customer_id": self.customer_id,
             "customer_name": self.customer_name,
             "currency": self.currency,
             "risk_class": self.risk_class,
-            "overdue": self.overdue,
-            "disputed": self.disputed,
-            "promised": self.promised,
+            "overdue": cents(self.overdue),
+            "disputed": cents(self.disputed),
+            "promised": cents(self.promised),
             "items": self.items,
             "max_days_past_due": self.max_days_past_due,
             "level": self.level,
             "next_action": self.next_action,
-            "priority": self.priority,
+            "priority": self.priority.quantize(Decimal("0.01")),
             "last_contact": self.last_contact,
         }
 

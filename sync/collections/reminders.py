@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 
 from creditbridge.core.collections import DunningMessage, DunningPolicy
-from creditbridge.core.model import Customer, OpenItem
+from creditbridge.core.model import Customer, DocType, OpenItem
 from creditbridge.core.money import Money
 from creditbridge.sync.collections.contacts import Contact
 from creditbridge.sync.config import CollectionsConfig
@@ -94,7 +94,7 @@ def context(
             "email": settings.reply_to or settings.from_address,
             "phone": settings.phone or "",
         },
-        "collector": settings.collector or f"Accounts receivable, {settings.company_name}",
+        "collector": settings.collector or "Accounts Receivable",
         "customer": {
             "id": message.customer_id,
             "name": customer.name if customer else message.customer_id,
@@ -126,7 +126,19 @@ def sample_context(settings: CollectionsConfig) -> dict[str, Any]:
     contact = Contact(
         "C10001", "ap@acme.example", "+1 555 0100", "Attn. Accounts Payable|12 Harbour Road|Springfield, IL 62701"
     )
-    return context(message, customer, contact, {}, settings, default_policy(), date(2026, 12, 3), "SAMPLE-1")
+    open_items = {
+        i.item_id: OpenItem(
+            i.item_id,
+            DocType.INVOICE,
+            "C10001",
+            i.due_date - timedelta(days=30),
+            i.due_date,
+            Money(i.open_amount, "USD"),
+            Money(i.open_amount, "USD"),
+        )
+        for i in items
+    }
+    return context(message, customer, contact, open_items, settings, default_policy(), date(2026, 12, 3), "SAMPLE-1")
 
 
 def _render(env: jinja2.Environment, name: str, values: Mapping[str, Any]) -> str:
@@ -220,10 +232,12 @@ def render_letter(subject: str, body: list[str], values: Mapping[str, Any]) -> b
     pdf.ln(3)
     pdf.set_font("Helvetica", "", 10.5)
     for paragraph in body:
-        pdf.multi_cell(width, 5.2, _latin(paragraph), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5.2, _latin(paragraph), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2.5)
 
     pdf.ln(1)
+    pdf.set_draw_color(203, 210, 217)
+    pdf.set_line_width(0.2)
     widths = (38, 30, 30, 30, width - 128)
     heads = ("Invoice", "Invoice date", "Due date", "Days overdue", "Amount due")
     pdf.set_font("Helvetica", "B", 9.5)

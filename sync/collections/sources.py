@@ -72,7 +72,7 @@ def load_ledger_data(folder: Path, policy: DunningPolicy, fail: Fail) -> Collect
     contacts = {
         c.customer_id: Contact(c.customer_id, email=c.email, phone=c.phone, address=c.address) for c in extra.contacts
     }
-    return CollectionsData(ledger, policy, extra.disputes, extra.promises, contacts=contacts)
+    return CollectionsData(ledger, policy, extra.disputes, extra.promises, extra.sent, contacts=contacts)
 
 
 def load_data(

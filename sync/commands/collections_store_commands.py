@@ -173,6 +173,7 @@ def check_command(
 ) -> None:
     """Check the policy and render every reminder template against a sample: unknown variables fail here."""
     from creditbridge.sync.collections.reminders import (
+        ACCENTS,
         check_templates,
         environment,
         render_body,
@@ -195,7 +196,16 @@ def check_command(
         for level in policy.schedule.levels:
             if not any(c.value in ("email", "letter") for c in level.channels):
                 continue
-            mail = render_email(env, level.template, {**values, "level": level.level, "level_name": level.name})
+            mail = render_email(
+                env,
+                level.template,
+                {
+                    **values,
+                    "level": level.level,
+                    "level_name": level.name,
+                    "accent": ACCENTS.get(level.level, "#1f5fbf"),
+                },
+            )
             (preview / f"{level.template}.html").write_text(mail.html, encoding="utf-8")
             (preview / f"{level.template}.txt").write_text(f"Subject: {mail.subject}\n\n{mail.text}", encoding="utf-8")
             subject, body = render_body(env, level.template, values)
