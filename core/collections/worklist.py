@@ -102,7 +102,12 @@ def build_worklist(
             level = max((i.level for i in own), default=0)
             if customer_id in planned_level:
                 lvl, channel = planned_level[customer_id]
-                action = f"send level {lvl} ({channel})"
+                if channel == "escalation":
+                    action = "escalate (agency/legal)"
+                elif channel == "call":
+                    action = f"call (level {lvl})"
+                else:
+                    action = f"send level {lvl} ({channel})"
             elif not chase:
                 action = "wait (disputed or promised)"
             else:

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from creditbridge.core.money import Money
 from creditbridge.sync.commands.collections_commands import (
     AsOfOpt,
     ConfigOpt,
@@ -247,7 +248,7 @@ def escalate_command(
     store: StoreOpt = None,
 ) -> None:
     """Write the agency/legal placement file: debtor, contacts, open items, dunning and promise history."""
-    from creditbridge.core.collections import open_promises
+    from creditbridge.core.collections import SkipReason, open_promises
     from creditbridge.core.collections.plan import overdue_items
     from creditbridge.sync.collections.repository import load_messages, load_notes, load_store_data
     from creditbridge.sync.collections.sources import resolve_policy
@@ -264,11 +265,14 @@ def escalate_command(
     if customer:
         chosen = list(customer)
     else:
+        # At escalation: an item at the escalation level that is not disputed, promised, covered by
+        # unapplied cash or part of a small balance (sent already or not).
+        held = {(s.customer_id, s.item_id) for s in data.plan(day).skipped if s.reason is not SkipReason.ALREADY_SENT}
         chosen = sorted(
             cid
             for cid, items in overdue.items()
-            if (s := policy.schedule_for(risk.get(cid))).escalation is not None
-            and max(i.level for i in items) >= s.escalation_level
+            if (schedule := policy.schedule_for(risk.get(cid))).escalation is not None
+            and any(i.level >= schedule.escalation_level and (cid, i.item_id) not in held for i in items)
         )
     with Store.open(settings.store_url) as opened, opened.engine.connect() as conn:
         messages = load_messages(conn)
@@ -283,7 +287,7 @@ def escalate_command(
             f"{m.as_of} level {m.level} {m.channel} {m.status}" for m in messages if m.customer_id == cid
         )
         promised = "; ".join(
-            f"{o.promise.promise_date} {o.promise.amount.amount} {o.promise.amount.currency} {o.status.value}"
+            f"{o.promise.promise_date} {cents(o.promise.amount)} {o.promise.amount.currency} {o.status.value}"
             for o in outcomes
             if o.promise.customer_id == cid
         )
@@ -299,12 +303,12 @@ def escalate_command(
                     "phone": contact.phone if contact else "",
                     "address": ", ".join(contact.address_lines) if contact else "",
                     "currency": item.currency,
-                    "total_overdue": str(total),
+                    "total_overdue": cents(Money(total, item.currency)),
                     "invoice_number": item.item_id,
                     "invoice_date": items_by_id[item.item_id].invoice_date.isoformat(),
                     "due_date": item.due_date.isoformat(),
                     "days_past_due": item.days_past_due,
-                    "open_amount": str(item.open_amount),
+                    "open_amount": cents(Money(item.open_amount, item.currency)),
                     "dunning_history": dunning,
                     "promise_history": promised,
                     "contact_log": log,
@@ -435,10 +439,10 @@ def promise_list(
             "id": o.promise.promise_id,
             "customer_id": o.promise.customer_id,
             "promise_date": o.promise.promise_date.isoformat(),
-            "amount": str(o.promise.amount.amount),
+            "amount": cents(o.promise.amount),
             "currency": o.promise.amount.currency,
             "invoice_numbers": ";".join(o.promise.item_ids),
-            "paid": str(o.paid.amount),
+            "paid": cents(o.paid),
             "status": o.status.value,
         }
         for o in open_promises(data.promises, data.ledger, day, data.policy)
@@ -559,7 +563,7 @@ def dispute_list(
                 "owner": d.owner,
                 "resolution": d.resolution,
                 "proposal": proposal.kind if proposal else None,
-                "proposal_amount": str(proposal.amount.amount) if proposal else None,
+                "proposal_amount": cents(proposal.amount) if proposal else None,
             }
         )
     columns = (
@@ -636,6 +640,11 @@ def _write(rows: list[dict[str, Any]], columns: tuple[str, ...], output_format: 
         for row in rows:
             table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
         _out.print(table)
+
+
+def cents(amount: Money) -> str:
+    """An amount as text rounded to its currency's minor unit (stored amounts have 4 places)."""
+    return str(amount.quantize().amount)
 
 
 def _date(text: str | None, option: str) -> date:
