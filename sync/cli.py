@@ -214,6 +214,9 @@ def report_command(
     report_date = _parse_date(as_of, "--as-of")
     with _user_errors():
         report = build_report(_columns(ledger, store, source), report_date, period_days, title=title)
+        from creditbridge.sync.collections.report_kpis import with_collections
+
+        report = with_collections(report, ledger, None if ledger else (store or store_url_from_env()), source)
     write_report(report, out_file)
     console.print(f"report written to {out_file.resolve()}", highlight=False)
 

@@ -74,15 +74,29 @@ class SendSummary:
 
 
 def delivery_channel(message: DunningMessage, contact: Contact | None) -> tuple[str, str | None]:
-    """The channel to use and a warning: e-mail without an address goes to letter (or call without one)."""
-    channels = message.channel.split("+")
-    if "email" not in channels or (contact is not None and contact.email):
-        return message.channel, None
+    """The channels to use, and a warning when they differ from the plan's.
+
+    Without an e-mail address, e-mail becomes a letter (or a call without a postal address too);
+    without a postal address, a letter becomes a call.
+    """
+    planned = message.channel.split("+")
+    has_email = contact is not None and bool(contact.email)
     has_address = contact is not None and bool(contact.address_lines)
-    fallback = "letter" if has_address else "call"
-    rest = [c for c in channels if c != "email"]
-    chosen = "+".join(dict.fromkeys([*rest, fallback]))
-    return chosen, f"customer {message.customer_id} has no e-mail address: level {message.level} goes by {chosen}"
+    chosen: list[str] = []
+    for channel in planned:
+        if channel == "email" and not has_email:
+            channel = "letter" if has_address else "call"
+        elif channel == "letter" and not has_address:
+            channel = "call"
+        if channel not in chosen:
+            chosen.append(channel)
+    joined = "+".join(chosen)
+    if joined == message.channel:
+        return joined, None
+    missing = " and ".join(
+        what for what, has in (("e-mail address", has_email), ("postal address", has_address)) if not has
+    )
+    return joined, f"customer {message.customer_id} has no {missing}: level {message.level} goes by {joined}"
 
 
 def run_collections_job(

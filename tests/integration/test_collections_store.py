@@ -75,7 +75,7 @@ def loaded(store_url: str) -> str:
         store.import_ledger(read_ledger(FIXTURE))
         with store.engine.begin() as conn:
             repo.set_contact(conn, Contact("C1", "ap@alpha.example", None, "Alpha Ltd|1 Main St|Springfield"))
-            repo.set_contact(conn, Contact("C6", "ap@zeta.example"))
+            repo.set_contact(conn, Contact("C6", "ap@zeta.example", None, "Zeta BV|Keizersgracht 1|Amsterdam"))
             repo.set_contact(conn, Contact("C7", None, "+1 555 0107", "Eta LLC|7 Elm Road|Dayton, OH"))
             repo.open_dispute(conn, "I3", "C2", date(2026, 9, 25), "pricing", "USD")
             repo.add_promise(conn, "C2", date(2026, 10, 15), Money.of("300.00", "USD"), ["I4"], date(2026, 9, 26))
@@ -219,3 +219,14 @@ def test_promises_and_disputes_in_the_store_steer_the_plan(loaded: str) -> None:
         assert not repo.resolve_dispute(conn, int(dispute.dispute_id or 0), "rejected", AS_OF, None)
     skipped = {s.item_id: s.reason.value for s in data(loaded).plan(AS_OF).skipped}
     assert "I3" not in skipped
+
+
+def test_a_letter_without_a_postal_address_becomes_a_call_task(
+    loaded: str, mailbox: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    _, port = mailbox
+    with Store.open(loaded) as store, store.engine.begin() as conn:
+        repo.set_contact(conn, Contact("C6", "ap@zeta.example"))
+    summary = run_collections_job(settings(loaded, port, tmp_path), data(loaded), AS_OF)
+    assert "customer C6 has no postal address: level 3 goes by email+call" in summary.warnings
+    assert statuses(loaded)["C6"] == (3, "email+call", "sent") and summary.letters == []

@@ -257,3 +257,30 @@ def test_dispute_ageing_counts_open_disputes_by_age() -> None:
         Dispute("A4", AS_OF - timedelta(days=200), "other", DisputeStatus.RESOLVED, resolved_on=AS_OF),
     ]
     assert dispute_ageing(disputes, AS_OF) == {"0_30": 1, "31_60": 1, "61_90": 0, "over_90": 1}
+
+
+def test_dunning_effectiveness_counts_items_settled_within_n_days_of_each_level() -> None:
+    from creditbridge.core.collections.kpis import collections_kpis
+
+    sent_on = AS_OF - timedelta(days=30)
+    a1 = OpenItem("A1", DocType.INVOICE, "A", date(2026, 7, 1), date(2026, 8, 1), usd("100.00"), usd("0.00"))
+    a2 = OpenItem("A2", DocType.INVOICE, "A", date(2026, 7, 1), date(2026, 8, 1), usd("100.00"), usd("0.00"))
+    a3 = OpenItem("A3", DocType.INVOICE, "A", date(2026, 7, 1), date(2026, 8, 1), usd("100.00"), usd("100.00"))
+
+    def paid(item: str, days_after: int) -> Payment:
+        day = sent_on + timedelta(days=days_after)
+        applied = (Application(f"P{item}", item, usd("100.00"), day),)
+        return Payment(f"P{item}", "A", day, usd("100.00"), applications=applied)
+
+    ledger = book(a1, a2, a3, payments=(paid("A1", 5), paid("A2", 20)))
+    sent = [DunningAction("A", i, 1, sent_on) for i in ("A1", "A2", "A3")]
+    sent.append(DunningAction("A", "A3", 2, AS_OF - timedelta(days=3)))  # too recent to judge
+    kpis = collections_kpis(ledger, AS_OF, POLICY, effectiveness_days=14, sent=sent)
+    assert [(e.level, e.dunned, e.paid_within) for e in kpis.effectiveness] == [(1, 3, 1)]
+    assert kpis.promise_kept_rate is None
+
+
+def test_the_default_policy_file_is_the_documented_default() -> None:
+    from creditbridge.sync.collections.policy_file import builtin_policy
+
+    assert builtin_policy() == POLICY
