@@ -9,6 +9,7 @@ next to (unknown invoices and customers are errors).
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,13 +173,13 @@ def read_collections_files(path: str | os.PathLike[str], ledger: Ledger) -> Coll
     return CollectionsFiles(tuple(disputes), tuple(promises), tuple(contacts), tuple(sent))
 
 
-def read_contacts_file(path: str | os.PathLike[str], ledger: Ledger) -> list[ContactRow]:
-    """One contacts CSV file (customer_id,email,phone,address), checked against `ledger`'s customers."""
+def read_contacts_file(path: str | os.PathLike[str], customers: Collection[str]) -> list[ContactRow]:
+    """One contacts CSV file (customer_id,email,phone,address), checked against the known `customers`."""
     file = Path(path)
     log = IssueLog()
     raw = read_csv_sheet(file, CONTACTS, log)
     typed = None if raw is None else convert_sheet(raw, CONTACTS, log)
-    rows = _contacts(None if typed is None else typed.rows, file.name, {c.customer_id for c in ledger.customers}, log)
+    rows = _contacts(None if typed is None else typed.rows, file.name, set(customers), log)
     log.raise_if_any(str(file))
     return rows
 

@@ -55,4 +55,3 @@ def with_collections(report: ArReport, ledger_dir: Path | None, store_url: str |
         customer_figures=report.kpis.customers,
     )
     return dataclasses.replace(report, collections=kpis)
-

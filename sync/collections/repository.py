@@ -353,6 +353,36 @@ def mark(
     conn.execute(sa.update(dunning_messages).where(dunning_messages.c.id == message_id).values(values))
 
 
+# -- the replica, for checking what a collector types ---------------------------------------------
+
+
+def customer_currency(conn: sa.Connection, customer_id: str) -> str | None:
+    """The currency of a current customer of the replica (None: no such customer)."""
+    from creditbridge.sync.store.schema import customers
+
+    query = sa.select(customers.c.currency).where(
+        customers.c.customer_id == customer_id, customers.c.valid_to.is_(None)
+    )
+    return conn.execute(query.limit(1)).scalar_one_or_none()
+
+
+def customer_ids(conn: sa.Connection) -> set[str]:
+    from creditbridge.sync.store.schema import customers
+
+    return set(conn.execute(sa.select(customers.c.customer_id).where(customers.c.valid_to.is_(None))).scalars())
+
+
+def item_owner(conn: sa.Connection, item_id: str) -> tuple[str, str] | None:
+    """(customer id, currency) of a current open item of the replica (None: no such item)."""
+    from creditbridge.sync.store.schema import open_items
+
+    query = sa.select(open_items.c.customer_id, open_items.c.currency).where(
+        open_items.c.item_id == item_id, open_items.c.valid_to.is_(None)
+    )
+    row = conn.execute(query.limit(1)).first()
+    return None if row is None else (row.customer_id, row.currency)
+
+
 # -- everything the rules read --------------------------------------------------------------------
 
 

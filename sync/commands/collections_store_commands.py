@@ -33,8 +33,10 @@ from creditbridge.sync.commands.collections_commands import (
 )
 
 if TYPE_CHECKING:
-    from creditbridge.core.model import Ledger
+    import sqlalchemy as sa
+
     from creditbridge.sync.collections.settings import CollectionsSettings
+    from creditbridge.sync.store import Store
 
 _err = Console(stderr=True)
 _out = Console(soft_wrap=True)
@@ -69,7 +71,7 @@ def _settings(config_file: Path | None, store: str | None) -> CollectionsSetting
     return collections_settings(config_file, store, fail)
 
 
-def _engine_ledger(settings: CollectionsSettings) -> tuple[Any, Ledger]:
+def _open_store(settings: CollectionsSettings) -> Store:
     from creditbridge.sync.settings import sqlite_file_of
     from creditbridge.sync.store import Store, StoreError
 
@@ -77,8 +79,7 @@ def _engine_ledger(settings: CollectionsSettings) -> tuple[Any, Ledger]:
     if missing is not None and not missing.exists():
         raise fail(f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR)")
     try:
-        store = Store.open(settings.store_url)
-        return store, store.load_ledger()
+        return Store.open(settings.store_url)
     except StoreError as exc:
         raise fail(str(exc), 3) from None
 
@@ -350,11 +351,14 @@ def contacts_command(
     from creditbridge.sync.collections.repository import load_contacts, set_contact
 
     settings = _settings(config_file, store)
-    opened, ledger = _engine_ledger(settings)
-    with opened:
+    from creditbridge.sync.collections.repository import customer_ids
+
+    with _open_store(settings) as opened:
         if import_file is not None:
+            with opened.engine.connect() as conn:
+                known = customer_ids(conn)
             try:
-                rows = read_contacts_file(import_file, ledger)
+                rows = read_contacts_file(import_file, known)
             except LedgerError as exc:
                 raise fail(f"the contacts file has errors:\n{exc}") from None
             with opened.engine.begin() as conn:
@@ -371,11 +375,13 @@ def contacts_command(
 # -- promises -----------------------------------------------------------------------------------
 
 
-def _customer_currency(ledger: Ledger, customer_id: str) -> str:
-    for c in ledger.customers:
-        if c.customer_id == customer_id:
-            return c.currency
-    raise fail(f"there is no customer {customer_id!r} in the store")
+def _customer_currency(conn: sa.Connection, customer_id: str) -> str:
+    from creditbridge.sync.collections.repository import customer_currency
+
+    currency = customer_currency(conn, customer_id)
+    if currency is None:
+        raise fail(f"there is no customer {customer_id!r} in the store")
+    return currency
 
 
 def promise_add(
@@ -385,6 +391,9 @@ def promise_add(
     invoice: Annotated[list[str] | None, typer.Option("--invoice", help="A promised invoice (repeatable).")] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="The collector who took the promise.")] = None,
     note: Annotated[str | None, typer.Option("--note", help="What was said.")] = None,
+    made_on: Annotated[
+        str | None, typer.Option("--made-on", help="When it was given, YYYY-MM-DD (default: today).")
+    ] = None,
     config_file: ConfigOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -393,6 +402,7 @@ def promise_add(
     from creditbridge.sync.collections.repository import add_note, add_promise
 
     day = _date(promise_date, "--date")
+    given = _date(made_on, "--made-on") if made_on else date.today()
     try:
         value = parse_decimal(amount)
     except MoneyError:
@@ -400,15 +410,16 @@ def promise_add(
     if value <= 0:
         raise fail("--amount must be more than 0")
     settings = _settings(config_file, store)
-    opened, ledger = _engine_ledger(settings)
-    currency = _customer_currency(ledger, customer)
-    own = {i.item_id: i for i in ledger.items if i.customer_id == customer}
-    for number in invoice or ():
-        if number not in own:
-            raise fail(f"{number} is not an invoice of {customer}")
-        currency = own[number].amount.currency
-    with opened, opened.engine.begin() as conn:
-        promise_id = add_promise(conn, customer, day, Money(value, currency), invoice or (), date.today(), owner, note)
+    from creditbridge.sync.collections.repository import item_owner
+
+    with _open_store(settings) as opened, opened.engine.begin() as conn:
+        currency = _customer_currency(conn, customer)
+        for number in invoice or ():
+            owner_of = item_owner(conn, number)
+            if owner_of is None or owner_of[0] != customer:
+                raise fail(f"{number} is not an invoice of {customer}")
+            currency = owner_of[1]
+        promise_id = add_promise(conn, customer, day, Money(value, currency), invoice or (), given, owner, note)
         add_note(
             conn,
             customer,
@@ -487,17 +498,17 @@ def dispute_open(
             raise fail(f"--amount {amount!r} is not an amount") from None
     day = _date(opened, "--date") if opened else date.today()
     settings = _settings(config_file, store)
-    store_, ledger = _engine_ledger(settings)
-    item = next((i for i in ledger.items if i.item_id == invoice), None)
-    if item is None:
-        raise fail(f"there is no invoice {invoice!r} in the store")
-    with store_, store_.engine.begin() as conn:
-        dispute_id = open_dispute(
-            conn, invoice, item.customer_id, day, reason, item.amount.currency, value, owner, note
-        )
+    from creditbridge.sync.collections.repository import item_owner
+
+    with _open_store(settings) as opened_store, opened_store.engine.begin() as conn:
+        found = item_owner(conn, invoice)
+        if found is None:
+            raise fail(f"there is no invoice {invoice!r} in the store")
+        customer_id, currency = found
+        dispute_id = open_dispute(conn, invoice, customer_id, day, reason, currency, value, owner, note)
         add_note(
             conn,
-            item.customer_id,
+            customer_id,
             "inquiry",
             f"dispute #{dispute_id} opened on {invoice}: {reason}" + (f" ({note})" if note else ""),
             status="open",
@@ -522,8 +533,7 @@ def dispute_resolve(
     if resolution not in RESOLUTIONS:
         raise fail(f"--resolution must be one of {', '.join(RESOLUTIONS)}")
     settings = _settings(config_file, store)
-    opened, _ = _engine_ledger(settings)
-    with opened, opened.engine.begin() as conn:
+    with _open_store(settings) as opened, opened.engine.begin() as conn:
         if not resolve_dispute(conn, dispute_id, resolution, date.today(), note):
             raise fail(f"there is no open dispute #{dispute_id}")
     _out.print(f"dispute #{dispute_id} resolved: {resolution}")
@@ -604,9 +614,8 @@ def note_add(
         raise fail(f"--status must be one of {', '.join(NOTE_STATUSES)}")
     follow = _date(follow_up, "--follow-up") if follow_up else None
     settings = _settings(config_file, store)
-    opened, ledger = _engine_ledger(settings)
-    _customer_currency(ledger, customer)
-    with opened, opened.engine.begin() as conn:
+    with _open_store(settings) as opened, opened.engine.begin() as conn:
+        _customer_currency(conn, customer)
         note_id = add_note(conn, customer, kind, text, status=status, owner=owner, follow_up_on=follow)
     _out.print(f"note #{note_id} added for {customer}")
 
@@ -621,8 +630,7 @@ def note_list(
     from creditbridge.sync.collections.repository import load_notes
 
     settings = _settings(config_file, store)
-    opened, _ = _engine_ledger(settings)
-    with opened, opened.engine.connect() as conn:
+    with _open_store(settings) as opened, opened.engine.connect() as conn:
         rows = [n.as_dict() for n in load_notes(conn, customer)]
     columns = ("id", "customer_id", "at", "kind", "status", "owner", "text", "follow_up_on")
     _write(rows, columns, output_format, "Contact log" + (f" of {customer}" if customer else ""))
