@@ -4,8 +4,8 @@ Two sources, one set of rules (core.collections): `--ledger DIR` reads a ledger 
 optional disputes.csv and promises.csv) and needs no store; without it the store is read, with
 the disputes, promises, contact log and sent reminders kept there.
 
-Exit codes: 0 done; 1 done but something needs a person (a reminder stayed queued, a template
-problem found by `check`); 2 a bad file, policy, template or command line; 3 the store failed.
+Exit codes: 0 done; 1 `send` finished but a reminder stayed queued or its outcome is unknown;
+2 a bad file, policy, template or command line (nothing sent); 3 the store failed.
 """
 
 from __future__ import annotations

@@ -70,6 +70,7 @@ def workdir(tmp_path: Path, smtp: tuple[Inbox, int]) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_a_collectors_day_on_the_store(workdir: Path, smtp: tuple[Inbox, int]) -> None:
     inbox, _ = smtp
     ok(workdir, "disputes", "open", "--invoice", "I3", "--reason", "pricing", "--owner", "tom", "--date", "2026-09-25")
