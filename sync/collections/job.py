@@ -224,7 +224,7 @@ def _deliver(
             summary.letters.append(str(file))
             notes.append(("letter", "done", f"level {stored.level} letter written: {file.name}"))
         if "call" in channels:
-            text = render_body(env, stored.template, values)[1][0] if stored.template else "call about overdue items"
+            text = " ".join(render_body(env, "call", values)[1])  # also when a call replaces e-mail or letter
             notes.append(("call", "open", text))
         if "escalation" in channels:
             notes.append(

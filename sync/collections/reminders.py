@@ -173,7 +173,7 @@ def check_templates(folder: Path | None, policy: DunningPolicy, settings: Collec
     env = environment(folder)
     values = sample_context(settings)
     problems: list[str] = []
-    names: set[tuple[str, bool]] = set()
+    names: set[tuple[str, bool]] = {("call", False)}  # every call task, also one replacing an e-mail
     for schedule in (policy.schedule, *policy.segments.values()):
         for level in schedule.levels:
             names.add((level.template, any(c.value in ("email", "letter") for c in level.channels)))

@@ -284,3 +284,13 @@ def test_the_default_policy_file_is_the_documented_default() -> None:
     from creditbridge.sync.collections.policy_file import builtin_policy
 
     assert builtin_policy() == POLICY
+
+
+def test_a_short_pay_opens_a_dispute_for_what_is_left_open() -> None:
+    from creditbridge.core.collections import short_pay_dispute
+
+    item = OpenItem("A1", DocType.INVOICE, "A", date(2026, 8, 1), date(2026, 9, 1), usd("100.00"), usd("12.50"))
+    dispute = short_pay_dispute(item, usd("87.50"), date(2026, 9, 5))
+    assert dispute is not None and (dispute.reason, dispute.amount, dispute.opened_on) == ("short_pay", usd("12.50"), date(2026, 9, 5))
+    assert short_pay_dispute(item, usd("87.50"), date(2026, 9, 5), tolerance=Decimal("15")) is None  # within tolerance
+    assert skipped(plan(book(item), disputes=[dispute])) == {"A1": "disputed"}
