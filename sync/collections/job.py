@@ -101,16 +101,28 @@ def delivery_channel(message: DunningMessage, contact: Contact | None) -> tuple[
 
 def run_collections_job(
     settings: CollectionsSettings,
-    data: CollectionsData,
+    data: CollectionsData | None,
     as_of: date,
     *,
     dry_run: bool = False,
     resend_unknown: bool = False,
     warn: Warn | None = None,
 ) -> SendSummary:
-    """Plan, record and deliver today's reminders on the store at `settings.store_url` (see module doc)."""
+    """Plan, record and deliver the reminders due at `as_of` on the store at `settings.store_url`.
+
+    `data` is what the store holds (None: read it here, with the configured or built-in policy);
+    a scheduler calls `run_collections_job(settings_from_config(load_config()), None, date.today())`.
+    Raises `StoreError` when the store fails and `PolicyError` for a bad policy file; mail-server
+    failures are not raised: the reminders stay queued and `SendSummary.errors` says why.
+    """
     from creditbridge.sync.store import Store
 
+    if data is None:
+        from creditbridge.sync.collections.policy_file import builtin_policy, load_policy
+        from creditbridge.sync.collections.repository import read_store_data
+
+        policy = builtin_policy() if settings.policy is None else load_policy(settings.policy)
+        data = read_store_data(settings.store_url, policy)
     summary = SendSummary(as_of, dry_run)
     plan = data.plan(as_of)
     for message in plan.messages:

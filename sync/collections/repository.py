@@ -386,11 +386,30 @@ def item_owner(conn: sa.Connection, item_id: str) -> tuple[str, str] | None:
 # -- everything the rules read --------------------------------------------------------------------
 
 
-def load_store_data(url: str, policy: DunningPolicy, fail: Callable[..., typer.Exit]) -> CollectionsData:
-    """The store's ledger with its disputes, promises, sent reminders and contacts (a `CollectionsData`)."""
+def read_store_data(url: str, policy: DunningPolicy, source: str | None = None) -> CollectionsData:
+    """The store's ledger with its disputes, promises, sent reminders and contacts (`StoreError` if unreadable)."""
     from creditbridge.sync.collections.sources import CollectionsData
+    from creditbridge.sync.store import Store
+
+    with Store.open(url) as store:
+        ledger = store.load_ledger(source=source)
+        with store.engine.connect() as conn:
+            return CollectionsData(
+                ledger=ledger,
+                policy=policy,
+                disputes=tuple(load_disputes(conn)),
+                promises=tuple(load_promises(conn)),
+                sent=tuple(load_sent(conn)),
+                contacts=load_contacts(conn),
+                last_contacts=last_contacts(conn),
+                store_url=url,
+            )
+
+
+def load_store_data(url: str, policy: DunningPolicy, fail: Callable[..., typer.Exit]) -> CollectionsData:
+    """`read_store_data` for a command: a missing SQLite file or a store error becomes a message and an exit code."""
     from creditbridge.sync.settings import sqlite_file_of
-    from creditbridge.sync.store import Store, StoreError
+    from creditbridge.sync.store import StoreError
 
     missing = sqlite_file_of(url)
     if missing is not None and not missing.exists():
@@ -399,18 +418,6 @@ def load_store_data(url: str, policy: DunningPolicy, fail: Callable[..., typer.E
             "give --store URL, or read a folder directly with --ledger DIR"
         )
     try:
-        with Store.open(url) as store:
-            ledger = store.load_ledger()
-            with store.engine.connect() as conn:
-                return CollectionsData(
-                    ledger=ledger,
-                    policy=policy,
-                    disputes=tuple(load_disputes(conn)),
-                    promises=tuple(load_promises(conn)),
-                    sent=tuple(load_sent(conn)),
-                    contacts=load_contacts(conn),
-                    last_contacts=last_contacts(conn),
-                    store_url=url,
-                )
+        return read_store_data(url, policy)
     except StoreError as exc:
         raise fail(str(exc), 3) from None

@@ -7,13 +7,21 @@ built-in policy and templates, the store from --store or the environment); `send
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 
-from creditbridge.sync.config import CollectionsConfig, ConfigError, SmtpConfig, config_path, load_config
+from creditbridge.sync.config import (
+    CollectionsConfig,
+    Config,
+    ConfigError,
+    SmtpConfig,
+    config_path,
+    load_config,
+)
 from creditbridge.sync.settings import store_url_from_env
 
 
@@ -29,6 +37,11 @@ class CollectionsSettings:
         return self.collections.policy
 
 
+def settings_from_config(config: Config) -> CollectionsSettings:
+    """The collections settings of a loaded configuration (for the scheduler and the CLI)."""
+    return CollectionsSettings(config.store_url, config.collections, config.smtp, config.secret_key_file)
+
+
 def collections_settings(
     config_file: Path | None, store: str | None, fail: Callable[..., typer.Exit]
 ) -> CollectionsSettings:
@@ -41,4 +54,5 @@ def collections_settings(
     except ConfigError as exc:
         details = "\n".join(str(i) for i in exc.issues)
         raise fail(exc.message + (f"\n{details}" if details else "")) from None
-    return CollectionsSettings(store or config.store_url, config.collections, config.smtp, config.secret_key_file)
+    settings = settings_from_config(config)
+    return settings if store is None else dataclasses.replace(settings, store_url=store)

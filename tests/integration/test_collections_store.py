@@ -230,3 +230,12 @@ def test_a_letter_without_a_postal_address_becomes_a_call_task(
     summary = run_collections_job(settings(loaded, port, tmp_path), data(loaded), AS_OF)
     assert "customer C6 has no postal address: level 3 goes by email+call" in summary.warnings
     assert statuses(loaded)["C6"] == (3, "email+call", "sent") and summary.letters == []
+
+
+def test_the_job_reads_the_store_itself_when_a_scheduler_calls_it(
+    loaded: str, mailbox: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    box, port = mailbox
+    summary = run_collections_job(settings(loaded, port, tmp_path), None, AS_OF)
+    assert summary.sent == 4 and len(box.received) == 2
+    assert run_collections_job(settings(loaded, port, tmp_path), None, AS_OF).sent == 0
