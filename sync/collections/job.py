@@ -22,6 +22,7 @@ resend is recognisable as the same message.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -231,7 +232,8 @@ def _deliver(
             subject, body = render_body(env, stored.template, values)
             folder = Path(settings.collections.letters_dir)
             folder.mkdir(parents=True, exist_ok=True)
-            file = folder / f"{stored.as_of}-{stored.customer_id}-level{stored.level}-{stored.id}.pdf"
+            safe_id = re.sub(r"[^A-Za-z0-9_.-]", "_", stored.customer_id)  # ids may hold '/' or spaces
+            file = folder / f"{stored.as_of}-{safe_id}-level{stored.level}-{stored.id}.pdf"
             file.write_bytes(render_letter(subject, body, values))
             summary.letters.append(str(file))
             notes.append(("letter", "done", f"level {stored.level} letter written: {file.name}"))

@@ -40,7 +40,7 @@ def with_collections(report: ArReport, ledger_dir: Path | None, store_url: str |
             with store.engine.connect() as conn:
                 disputes = tuple(repo.load_disputes(conn))
                 promises = tuple(repo.load_promises(conn))
-                sent = tuple(repo.load_sent(conn))
+                sent = tuple(repo.load_sent(conn, delivered_only=True))
     else:
         return report
     kpis = collections_kpis(

@@ -7,6 +7,7 @@ two transactions it must control itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -216,6 +217,14 @@ def add_note(
     return int(conn.execute(sa.insert(contact_log).values(row).returning(contact_log.c.id)).scalar_one())
 
 
+def close_note(conn: sa.Connection, note_id: int) -> bool:
+    """Mark an open contact-log entry (a call task, a follow-up) done; False if there is no open one."""
+    result = conn.execute(
+        sa.update(contact_log).where(contact_log.c.id == note_id, contact_log.c.status == "open").values(status="done")
+    )
+    return result.rowcount == 1
+
+
 def load_notes(conn: sa.Connection, customer_id: str | None = None) -> list[Note]:
     query = sa.select(contact_log).order_by(contact_log.c.at, contact_log.c.id)
     if customer_id is not None:
@@ -253,8 +262,11 @@ class StoredMessage:
     items: tuple[tuple[str, int, int, Decimal, str], ...]  # item_id, level, days past due, open amount, currency
 
 
-def load_sent(conn: sa.Connection) -> list[DunningAction]:
-    """Every item recorded at a level (queued, sending or sent): the plan never repeats them."""
+def load_sent(conn: sa.Connection, *, delivered_only: bool = False) -> list[DunningAction]:
+    """Every item recorded at a level (queued, sending or sent): the plan never repeats them.
+
+    `delivered_only` keeps the ones marked sent (for the effectiveness KPI).
+    """
     query = sa.select(
         dunning_messages.c.customer_id,
         dunning_items.c.item_id,
@@ -262,6 +274,8 @@ def load_sent(conn: sa.Connection) -> list[DunningAction]:
         dunning_messages.c.as_of,
         dunning_messages.c.channel,
     ).join(dunning_messages, dunning_messages.c.id == dunning_items.c.message_id)
+    if delivered_only:
+        query = query.where(dunning_messages.c.status == "sent")
     return [DunningAction(r.customer_id, r.item_id, r.level, r.as_of, r.channel) for r in conn.execute(query)]
 
 
@@ -291,7 +305,7 @@ def queue_message(
     conn.execute(
         sa.update(dunning_messages)
         .where(dunning_messages.c.id == message_id)
-        .values(message_id=f"<creditbridge-dunning-{message_id}-{message.customer_id}@creditbridge>")
+        .values(message_id=f"<creditbridge-dunning-{message_id}-{_header_safe(message.customer_id)}@creditbridge>")
     )
     conn.execute(
         sa.insert(dunning_items),
@@ -308,6 +322,11 @@ def queue_message(
         ],
     )
     return message_id
+
+
+def _header_safe(text: str) -> str:
+    """Only characters a Message-ID's left part may hold."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:60]
 
 
 def load_messages(conn: sa.Connection, statuses: Iterable[str] | None = None) -> list[StoredMessage]:

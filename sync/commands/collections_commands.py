@@ -169,7 +169,10 @@ def worklist_command(
     as_of: AsOfOpt = None,
     policy_file: PolicyOpt = None,
     output_format: Annotated[DataFormat, typer.Option("--format", help="table, json or csv.")] = DataFormat.table,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many customers.")] = 50,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, help="At most this many customers (default: 50 in a table, all in json/csv)."),
+    ] = None,
     config_file: ConfigOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -178,7 +181,8 @@ def worklist_command(
 
     day = parse_day(as_of)
     data = load_data(ledger, config_file, store, policy_file, fail)
-    entries = data.worklist(day)[:limit]
+    shown = limit if limit is not None else (50 if output_format is DataFormat.table else None)
+    entries = data.worklist(day)[:shown]
     write_entries(entries, output_format, f"Collections worklist as of {day}")
 
 

@@ -59,9 +59,12 @@ def register(app: typer.Typer) -> None:
     disputes.command("resolve")(dispute_resolve)
     disputes.command("list")(dispute_list)
     app.add_typer(disputes, name="disputes")
-    notes = typer.Typer(help="The contact log per customer: calls, e-mails, inquiries.", no_args_is_help=True)
+    notes = typer.Typer(
+        help="The contact log per customer: calls, e-mails, inquiries; add, list, done.", no_args_is_help=True
+    )
     notes.command("add")(note_add)
     notes.command("list")(note_list)
+    notes.command("done")(note_done)
     app.add_typer(notes, name="notes")
 
 
@@ -634,6 +637,21 @@ def note_list(
         rows = [n.as_dict() for n in load_notes(conn, customer)]
     columns = ("id", "customer_id", "at", "kind", "status", "owner", "text", "follow_up_on")
     _write(rows, columns, output_format, "Contact log" + (f" of {customer}" if customer else ""))
+
+
+def note_done(
+    note_id: Annotated[int, typer.Argument(help="The entry's number (notes list).")],
+    config_file: ConfigOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Mark an open entry (a call task, a follow-up) done."""
+    from creditbridge.sync.collections.repository import close_note
+
+    settings = _settings(config_file, store)
+    with _open_store(settings) as opened, opened.engine.begin() as conn:
+        if not close_note(conn, note_id):
+            raise fail(f"there is no open note #{note_id}")
+    _out.print(f"note #{note_id} done")
 
 
 def _write(rows: list[dict[str, Any]], columns: tuple[str, ...], output_format: DataFormat, title: str) -> None:

@@ -109,6 +109,8 @@ def test_a_collectors_day_on_the_store(workdir: Path, smtp: tuple[Inbox, int]) -
 
     notes = json.loads(ok(workdir, "notes", "list", "--customer", "C7", "--format", "json"))
     assert [(n["kind"], n["status"]) for n in notes] == [("call", "done"), ("call", "open")]
+    ok(workdir, "notes", "done", str(notes[1]["id"]))
+    assert run(workdir, "notes", "done", str(notes[1]["id"])).returncode == 2
     promises = list(
         csv.DictReader(ok(workdir, "promises", "list", "--as-of", "2026-10-20", "--format", "csv").splitlines())
     )
