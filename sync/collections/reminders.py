@@ -194,7 +194,16 @@ def render_letter(subject: str, body: list[str], values: Mapping[str, Any]) -> b
     """A one-page (or more) A4 letter: letterhead, address window, date, subject, body, item table."""
     from fpdf import FPDF
 
-    pdf = FPDF(format="A4", unit="mm")
+    class Letter(FPDF):
+        def footer(self) -> None:
+            if self.pages_count > 1:
+                self.set_y(-14)
+                self.set_font("Helvetica", "", 8)
+                self.set_text_color(120, 128, 140)
+                self.cell(0, 5, f"{_latin(values['reference'])} | page {self.page_no()} of {{nb}}", align="R")
+                self.set_text_color(31, 41, 51)
+
+    pdf = Letter(format="A4", unit="mm")
     pdf.set_margins(22, 18, 20)
     pdf.set_auto_page_break(True, margin=22)
     pdf.add_page()
@@ -240,13 +249,20 @@ def render_letter(subject: str, body: list[str], values: Mapping[str, Any]) -> b
     pdf.set_line_width(0.2)
     widths = (38, 30, 30, 30, width - 128)
     heads = ("Invoice", "Invoice date", "Due date", "Days overdue", "Amount due")
-    pdf.set_font("Helvetica", "B", 9.5)
-    pdf.set_fill_color(240, 242, 245)
-    for w, h in zip(widths, heads, strict=True):
-        pdf.cell(w, 7, h, border="B", fill=True, align="R" if h in ("Days overdue", "Amount due") else "L")
-    pdf.ln()
-    pdf.set_font("Helvetica", "", 9.5)
+
+    def table_head() -> None:
+        pdf.set_font("Helvetica", "B", 9.5)
+        pdf.set_fill_color(240, 242, 245)
+        for w, h in zip(widths, heads, strict=True):
+            pdf.cell(w, 7, h, border="B", fill=True, align="R" if h in ("Days overdue", "Amount due") else "L")
+        pdf.ln()
+        pdf.set_font("Helvetica", "", 9.5)
+
+    table_head()
     for item in values["items"]:
+        if pdf.get_y() + 6.5 > pdf.page_break_trigger:  # a new page repeats the table's header
+            pdf.add_page()
+            table_head()
         cells = (
             item["invoice_number"],
             item["invoice_date"],
