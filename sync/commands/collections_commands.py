@@ -52,7 +52,7 @@ LedgerOpt = Annotated[
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Date of the plan, YYYY-MM-DD (default: today).")]
 PolicyOpt = Annotated[
     Path | None,
-    typer.Option("--policy", help="Dunning policy YAML (default: [collections] policy of the config, else built in)."),
+    typer.Option("--policy", help="Dunning policy YAML (default: collections.policy of the config, else built in)."),
 ]
 ConfigOpt = Annotated[
     Path | None,
