@@ -218,37 +218,62 @@ class MatchProposal:
     evidence: tuple[Reason, ...] = ()
 
 
+class DisputeStatus(StrEnum):
+    """An open dispute keeps its item out of dunning; a resolved one no longer does."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 @dataclass(frozen=True, slots=True)
 class DunningAction:
-    """A collections step planned for a customer (reminder, call, letter, hold)."""
+    """A reminder recorded as sent (or queued): which item, at which dunning level, on which day.
+
+    The record that keeps a level from being sent twice: the plan skips an item already dunned at
+    its level (or a higher one).
+    """
 
     customer_id: str
-    action: str
-    due_on: date
-    item_ids: tuple[str, ...] = ()
-    reasons: tuple[Reason, ...] = ()
+    item_id: str
+    level: int
+    sent_on: date
+    channel: str = "email"
 
 
 @dataclass(frozen=True, slots=True)
 class Dispute:
-    """A customer's objection to (part of) an item; disputed amounts are excluded from dunning."""
+    """A customer's objection to an item; while open, the item is not dunned.
+
+    `reason` is a code (pricing, quantity, damaged, not_received, duplicate, short_pay, other — any
+    text is kept); `amount` is the disputed part (None: the whole open amount).
+    """
 
     item_id: str
     opened_on: date
-    amount: Money
-    reason: str | None = None
-    closed_on: date | None = None
+    reason: str
+    status: DisputeStatus = DisputeStatus.OPEN
+    amount: Money | None = None
+    owner: str | None = None
+    resolution: str | None = None
+    resolved_on: date | None = None
+    dispute_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PromiseToPay:
-    """A customer's promise to pay an amount by a date."""
+    """A customer's promise to pay `amount` by `promise_date`, for some items (none listed: any).
+
+    `made_on` is when it was given (unknown in a ledger folder's promises.csv); `cancelled` marks a
+    promise a collector withdrew.
+    """
 
     customer_id: str
-    promised_on: date
-    pay_by: date
+    promise_date: date
     amount: Money
     item_ids: tuple[str, ...] = ()
+    made_on: date | None = None
+    promise_id: str | None = None
+    cancelled: bool = False
 
 
 @dataclass(frozen=True, slots=True)

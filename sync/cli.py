@@ -226,6 +226,9 @@ def report_command(
 
             report = replace(report, reconciliation=reconcile_for_report(ledger, store or store_url_from_env(),
                                                                          source, report_date))  # fmt: skip
+        from creditbridge.sync.collections.report_kpis import with_collections
+
+        report = with_collections(report, ledger, None if ledger else (store or store_url_from_env()), source)
     write_report(report, out_file)
     console.print(f"report written to {out_file.resolve()}", highlight=False)
 
@@ -335,6 +338,7 @@ def _oracle_demo(directory: Path, customers: int, invoices: int, seed: int, as_o
 
 def _register_areas() -> None:
     from creditbridge.sync.commands import (
+        collections_commands,
         config_commands,
         credit_commands,
         pull_commands,
@@ -347,7 +351,8 @@ def _register_areas() -> None:
     )
 
     areas = (config_commands, pull_commands, writeback_commands, service_commands, quickbooks_commands,
-             simulator_commands, credit_commands, reconcile_commands, statement_commands)  # fmt: skip
+             simulator_commands, credit_commands, reconcile_commands, statement_commands,
+             collections_commands)  # fmt: skip
     for area in areas:
         area.register(app)
 

@@ -133,6 +133,38 @@ class ReconcileConfig(BaseModel):
 
     tolerance: Decimal = Field(default=Decimal("0"), ge=0, description="Differences up to this are not reported.")
     bank_date_window_days: int = Field(default=3, ge=0, description="Payment date vs bank booking date.")
+class CollectionsConfig(BaseModel):
+    """[collections]: the dunning policy, reminder templates and the sender's letterhead."""
+
+
+    policy: Path | None = Field(default=None, description="Dunning policy YAML (default: the built-in policy).")
+    templates: Path | None = Field(default=None, description="Folder of templates overriding the built-in ones.")
+    letters_dir: Path = Field(default=Path("letters"), description="Where PDF letters are written for printing.")
+    company_name: str = "Our company"
+    company_address: str = Field(default="", description="Letterhead address, lines separated by '|'.")
+    from_address: str = Field(default="receivables@example.com", description="The From: of reminder e-mails.")
+    reply_to: str | None = None
+    phone: str | None = None
+    collector: str | None = Field(default=None, description="The name signing the reminders.")
+
+
+class SmtpConfig(BaseModel):
+    """[smtp]: the mail server reminders are sent through (stdlib smtplib)."""
+
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    credentials: str | None = Field(default=None, description="Password reference: env:NAME, file:/path, store:NAME.")
+    timeout_seconds: float = Field(default=30, gt=0)
+
+    @field_validator("credentials")
+    @classmethod
+    def _is_a_reference(cls, value: str | None) -> str | None:
+        if value is not None and not SECRET_REFERENCE.match(value):
+            raise ValueError("must be a reference (env:NAME, file:/path or store:NAME), never the password itself")
+        return value
 
 
 _TOML_DATA: ContextVar[dict[str, Any] | None] = ContextVar("creditbridge_toml_data", default=None)
@@ -150,6 +182,8 @@ class Config(BaseSettings):
     policy: WritebackPolicyConfig = WritebackPolicyConfig()
     holds: HoldPolicyConfig = HoldPolicyConfig()
     reconcile: ReconcileConfig = ReconcileConfig()
+    collections: CollectionsConfig = CollectionsConfig()
+    smtp: SmtpConfig = SmtpConfig()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
     secret_key_file: Path | None = Field(
@@ -265,6 +299,14 @@ def _resolved(config: Config, file: Path) -> Config:
         updates["store_url"] = resolve_sqlite_url(config.store_url, folder)
     if config.secret_key_file is not None and not config.secret_key_file.is_absolute():
         updates["secret_key_file"] = folder / config.secret_key_file
+    collections = config.collections
+    paths = {
+        key: folder / value
+        for key in ("policy", "templates", "letters_dir")
+        if isinstance(value := getattr(collections, key), Path) and not value.is_absolute()
+    }
+    if paths:
+        updates["collections"] = collections.model_copy(update=paths)
     resolved = config.model_copy(update=updates)
     resolved._path = file
     return resolved

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from creditbridge.core.collections.kpis import CollectionsKpis
 from creditbridge.core.columns import LedgerColumns
 from creditbridge.core.kpis.engine import KpiEngine
 from creditbridge.core.kpis.figures import KpiFigures, KpiReport
@@ -52,6 +53,7 @@ class ArReport:
     company_name: str | None = None
     reconciliation: Reconciliation | None = None
     """When given, the XLSX report has a "Reconciliation" sheet."""
+    collections: CollectionsKpis | None = None
 
     @property
     def as_of(self) -> date:

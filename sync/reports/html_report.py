@@ -470,7 +470,7 @@ def render_html(report: ArReport) -> str:
         '<div class="page">'
         f'<header class="page-head"><div class="eyebrow">{eyebrow}</div>'
         f'<h1>{_e(report.title)}</h1><dl class="meta">{meta_html}</dl>{nav}</header>'
-        f"<main>{sections}</main>"
+        f"<main>{sections}{_collections_section(report)}</main>"
         '<footer><h3>Definitions</h3><dl class="definitions">'
         f"{definitions}</dl>"
         '<p class="generated">Figures are rounded to 2 places at the edge; "—" marks a figure that is not '
@@ -478,6 +478,90 @@ def render_html(report: ArReport) -> str:
         "</footer></div>"
         f"<script>{_SORT_SCRIPT}</script>"
         "</body></html>\n"
+    )
+
+
+def _collections_section(report: ArReport) -> str:
+    """Promise kept rate, dispute ageing, dunning effectiveness and CEI/ADD by segment (when known)."""
+    kpis = report.collections
+    if kpis is None:
+        return ""
+    open_disputes = sum(kpis.dispute_ageing.values())
+    tiles = [
+        (
+            "Promise kept rate",
+            percent_text(kpis.promise_kept_rate),
+            f"{kpis.promises_kept} kept · {kpis.promises_broken} broken in the period",
+        ),
+        ("Open promises", f"{kpis.promises_open:,}", "Promise date not passed yet"),
+        ("Open disputes", f"{open_disputes:,}", f"Over 90 days: {kpis.dispute_ageing.get('over_90', 0):,}"),
+    ]
+    tile_html = "".join(
+        f'<div class="tile"><div class="label">{_e(label)}</div>'
+        f'<div class="value{" muted" if value == MISSING else ""}">{_e(value)}</div>'
+        f'<div class="change">&nbsp;</div><div class="note">{_e(note)}</div></div>'
+        for label, value, note in tiles
+    )
+
+    def table(heads: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int) -> str:
+        head = "".join(f'<th class="{"num" if i >= numeric_from else ""}">{_e(h)}</th>' for i, h in enumerate(heads))
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td class="{"num" if i >= numeric_from else "text"}{" muted" if c == MISSING else ""}">{_e(c)}</td>'
+                for i, c in enumerate(row)
+            )
+            + "</tr>"
+            for row in rows
+        )
+        if not rows:
+            return '<p class="empty-note">Nothing to show yet.</p>'
+        return (
+            f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>"
+        )
+
+    effectiveness = table(
+        ("Level", "Items dunned", f"Paid within {kpis.effectiveness_days} days", "Share"),
+        [(str(e.level), f"{e.dunned:,}", f"{e.paid_within:,}", percent_text(e.percent)) for e in kpis.effectiveness],
+        1,
+    )
+    ageing = table(
+        ("Days open", "Disputes"),
+        [
+            (name.replace("over_", "over ").replace("_", "–"), f"{count:,}")
+            for name, count in kpis.dispute_ageing.items()
+        ],
+        1,
+    )
+    segments = table(
+        ("Segment (risk class)", "Currency", "Customers", "AR", "Past due", "CEI", "ADD"),
+        [
+            (
+                s.segment,
+                s.currency,
+                f"{s.customers:,}",
+                money_text(s.ar, s.currency),
+                money_text(s.past_due, s.currency),
+                percent_text(s.cei),
+                days_text(s.add),
+            )
+            for s in kpis.segments
+        ],
+        2,
+    )
+    return (
+        '<section class="collections" id="collections"><h2 class="section-title">Collections '
+        f"<span>{kpis.period_days}-day period</span></h2>"
+        f'<div class="tiles">{tile_html}</div>'
+        '<div class="card"><div class="card-head"><h3>Dunning effectiveness</h3>'
+        f'<span class="hint">Items dunned in the period, settled within {kpis.effectiveness_days} days of the reminder'
+        f"</span></div>{effectiveness}</div>"
+        '<div class="card"><div class="card-head"><h3>Dispute ageing</h3>'
+        f'<span class="hint">Open disputes by days since opened</span></div>{ageing}</div>'
+        '<div class="card"><div class="card-head"><h3>CEI and ADD by segment</h3>'
+        f'<span class="hint">Company formulas on each risk class\'s customers</span></div>{segments}</div>'
+        "</section>"
     )
 
 

@@ -312,6 +312,59 @@ def _reconciliation(book: xlsxwriter.Workbook, formats: _Formats, report: ArRepo
         note = f"no differences above the tolerance ({result.tolerance})"
         rows.append(("USD", ["none", None, None, None, None, note]))
     _write_table(book.add_worksheet("Reconciliation"), formats, columns, rows, freeze_cols=0)
+def _collections(book: xlsxwriter.Workbook, formats: _Formats, report: ArReport) -> None:
+    """The Collections sheet: one row per figure (promises, disputes by age, effectiveness by level, segments)."""
+    kpis = report.collections
+    if kpis is None:
+        _Col("Figure", "text"),
+        _Col("Scope", "text"),
+        _Col("Count", "int"),
+        _Col("Of", "int"),
+        _Col("Percent", "percent"),
+        _Col("Days", "days"),
+        (
+            "",
+            [
+                "promise kept rate",
+                "period",
+                None,
+                kpis.promises_kept,
+                kpis.promises_kept + kpis.promises_broken,
+                kpis.promise_kept_rate,
+                None,
+                None,
+            ],
+        ),
+        ("", ["open promises", "as of", None, kpis.promises_open, None, None, None, None]),
+    rows += [
+        ("", ["open disputes", f"{name} days", None, n, None, None, None, None])
+        for name, n in kpis.dispute_ageing.items()
+    rows += [
+        (
+            "",
+            [
+                f"dunning effectiveness ({kpis.effectiveness_days} days)",
+                f"level {e.level}",
+                None,
+                e.paid_within,
+                e.dunned,
+                e.percent,
+                None,
+                None,
+            ],
+        )
+        for e in kpis.effectiveness
+    for seg in kpis.segments:
+        rows.append(
+            (seg.currency, ["CEI", f"segment {seg.segment}", seg.currency, seg.customers, None, seg.cei, seg.ar, None])
+        )
+        rows.append(
+            (
+                seg.currency,
+                ["ADD", f"segment {seg.segment}", seg.currency, seg.customers, None, None, seg.past_due, seg.add],
+            )
+        )
+    _write_table(book.add_worksheet("Collections"), formats, columns, rows)
 
 
 def _properties(report: ArReport) -> dict[str, Any]:
@@ -340,5 +393,6 @@ def write_xlsx(report: ArReport, path: Path) -> None:
             _top_overdue(book, formats, report)
             _customers(book, formats, report)
             _reconciliation(book, formats, report)
+            _collections(book, formats, report)
         finally:
             book.close()
