@@ -136,6 +136,7 @@ class ReconcileConfig(BaseModel):
 class CollectionsConfig(BaseModel):
     """[collections]: the dunning policy, reminder templates and the sender's letterhead."""
 
+    model_config = ConfigDict(extra="forbid")
 
     policy: Path | None = Field(default=None, description="Dunning policy YAML (default: the built-in policy).")
     templates: Path | None = Field(default=None, description="Folder of templates overriding the built-in ones.")
@@ -151,6 +152,7 @@ class CollectionsConfig(BaseModel):
 class SmtpConfig(BaseModel):
     """[smtp]: the mail server reminders are sent through (stdlib smtplib)."""
 
+    model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = Field(default=25, ge=1, le=65535)

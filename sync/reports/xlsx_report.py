@@ -316,12 +316,18 @@ def _collections(book: xlsxwriter.Workbook, formats: _Formats, report: ArReport)
     """The Collections sheet: one row per figure (promises, disputes by age, effectiveness by level, segments)."""
     kpis = report.collections
     if kpis is None:
+        return
+    columns = [
         _Col("Figure", "text"),
         _Col("Scope", "text"),
+        _Col("Currency", "text"),
         _Col("Count", "int"),
         _Col("Of", "int"),
         _Col("Percent", "percent"),
+        _Col("Amount", "money"),
         _Col("Days", "days"),
+    ]
+    rows: list[tuple[str, Sequence[Value]]] = [
         (
             "",
             [
@@ -336,9 +342,11 @@ def _collections(book: xlsxwriter.Workbook, formats: _Formats, report: ArReport)
             ],
         ),
         ("", ["open promises", "as of", None, kpis.promises_open, None, None, None, None]),
+    ]
     rows += [
         ("", ["open disputes", f"{name} days", None, n, None, None, None, None])
         for name, n in kpis.dispute_ageing.items()
+    ]
     rows += [
         (
             "",
@@ -354,6 +362,7 @@ def _collections(book: xlsxwriter.Workbook, formats: _Formats, report: ArReport)
             ],
         )
         for e in kpis.effectiveness
+    ]
     for seg in kpis.segments:
         rows.append(
             (seg.currency, ["CEI", f"segment {seg.segment}", seg.currency, seg.customers, None, seg.cei, seg.ar, None])

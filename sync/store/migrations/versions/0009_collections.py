@@ -1,7 +1,7 @@
 """Collections: reminders sent (messages and items), promises to pay, disputes, contacts, contact log.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-03
 
 dunning_items has primary key (item_id, level): an item is dunned at most once per level.
