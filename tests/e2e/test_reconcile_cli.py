@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -27,8 +26,7 @@ D = Decimal
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    wide = {**os.environ, "COLUMNS": "1000"}  # messages naming long tmp paths stay on one line
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300, env=wide)
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300)
 
 
 def as_json(result: subprocess.CompletedProcess[str]) -> dict:
