@@ -45,11 +45,16 @@ class OrderCurrencyError(CreditCheckError):
 
 @dataclass(frozen=True, slots=True)
 class CreditPolicy:
-    """The thresholds of the order check; `group_exposure` checks a customer together with its parent group."""
+    """The thresholds of the order check; `group_exposure` checks a customer together with its parent group.
+
+    `count_open_ar` / `count_open_orders` say which components make up the exposure (the order always counts).
+    """
 
     warn_percent: Decimal = Decimal(80)
     review_past_due_days: int = 30
     group_exposure: bool = False
+    count_open_ar: bool = True
+    count_open_orders: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +167,8 @@ def check_order(
         raise OrderCurrencyError(f"customer {customer_id} is in {customer.currency}, its group in {scope_currency}")
 
     found = exposures(ledger, as_of)
-    open_ar = sum((found[m].open_ar for m in members), Decimal(0))
-    open_orders = sum((found[m].open_orders for m in members), Decimal(0))
+    open_ar = sum((found[m].open_ar for m in members), Decimal(0)) if policy.count_open_ar else Decimal(0)
+    open_orders = sum((found[m].open_orders for m in members), Decimal(0)) if policy.count_open_orders else Decimal(0)
     exposure = OrderExposure(scope_currency, open_ar, open_orders, order)
 
     profiles = {p.customer_id: p for p in ledger.profiles}
