@@ -10,6 +10,7 @@ stored decision names the exact policy that made it.
 from __future__ import annotations
 
 import hashlib
+import os
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -33,6 +34,8 @@ from creditbridge.mappings.issues import FileIssue
 from creditbridge.mappings.loader import MappingError, _dotted, _explain, _line_of, _read_yaml
 
 DEFAULT_POLICY_NAME = "credit_policy.yaml"
+POLICY_ENV = "CREDITBRIDGE_CREDIT_POLICY"
+"""The policy file used when a command is given none (and by `creditbridge serve`)."""
 MAX_BYTES = 1_000_000
 
 
@@ -48,7 +51,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-NonNegative = Field(ge=0)
 
 
 class ExposureModel(_Strict):
@@ -58,15 +60,15 @@ class ExposureModel(_Strict):
 
 
 class OrderCheckModel(_Strict):
-    warn_percent: Decimal = Field(Decimal(80), ge=0)
-    review_past_due_days: int = Field(30, ge=0)
+    warn_percent: Decimal = Field(default=Decimal(80), ge=0)
+    review_past_due_days: int = Field(default=30, ge=0)
 
 
 class HoldsModel(_Strict):
     hold_when_over_limit: bool = True
-    over_limit_tolerance_percent: Decimal = Field(Decimal(0), ge=0)
-    hold_when_past_due_days_over: int | None = Field(90, ge=0)
-    min_past_due_amount: Decimal = Field(Decimal(0), ge=0)
+    over_limit_tolerance_percent: Decimal = Field(default=Decimal(0), ge=0)
+    hold_when_past_due_days_over: int | None = Field(default=90, ge=0)
+    min_past_due_amount: Decimal = Field(default=Decimal(0), ge=0)
     release_when_clear: bool = True
 
 
@@ -83,8 +85,8 @@ class CharacteristicModel(_Strict):
 
 class ScorecardModel(_Strict):
     target_score: Decimal = Decimal(600)
-    target_odds: Decimal = Field(Decimal(50), gt=0)
-    pdo: Decimal = Field(Decimal(20), gt=0)
+    target_odds: Decimal = Field(default=Decimal(50), gt=0)
+    pdo: Decimal = Field(default=Decimal(20), gt=0)
     intercept: Decimal = Decimal("3.9")
     characteristics: dict[str, CharacteristicModel] = {}
 
@@ -94,27 +96,27 @@ class RiskClassModel(_Strict):
     min_score: Decimal | None
     max_score: Decimal | None
     pd_band: str
-    max_limit: Decimal | None = Field(None, ge=0)
+    max_limit: Decimal | None = Field(default=None, ge=0)
     review_every_days: int = Field(gt=0)
     decision: Literal["approve", "review", "decline"] = "approve"
     hold: bool = False
 
 
 class LimitsModel(_Strict):
-    tangible_net_worth_percent: Decimal = Field(Decimal(10), ge=0)
-    working_capital_percent: Decimal = Field(Decimal(10), ge=0)
-    months_of_sales: Decimal = Field(Decimal(1), ge=0)
-    months_of_sales_percent: Decimal = Field(Decimal(10), ge=0)
+    tangible_net_worth_percent: Decimal = Field(default=Decimal(10), ge=0)
+    working_capital_percent: Decimal = Field(default=Decimal(10), ge=0)
+    months_of_sales: Decimal = Field(default=Decimal(1), ge=0)
+    months_of_sales_percent: Decimal = Field(default=Decimal(10), ge=0)
     trade_reference_median: bool = True
     combine: Literal["average", "median", "minimum", "maximum"] = "average"
-    round_down_to: Decimal = Field(Decimal(100), ge=0)
-    review_months_of_purchases: Decimal = Field(Decimal(2), ge=0)
-    min_change_percent: Decimal = Field(Decimal(10), ge=0)
+    round_down_to: Decimal = Field(default=Decimal(100), ge=0)
+    review_months_of_purchases: Decimal = Field(default=Decimal(2), ge=0)
+    min_change_percent: Decimal = Field(default=Decimal(10), ge=0)
 
 
 class ApprovalsModel(_Strict):
-    application_review_above: Decimal | None = Field(None, ge=0)
-    increase_approval_threshold: Decimal = Field(Decimal(0), ge=0)
+    application_review_above: Decimal | None = Field(default=None, ge=0)
+    increase_approval_threshold: Decimal = Field(default=Decimal(0), ge=0)
     hold_release_needs_approval: bool = True
     auto_apply_decreases: bool = True
     auto_apply_new_holds: bool = True
@@ -129,7 +131,7 @@ class PolicyModel(_Strict):
     risk_classes: list[RiskClassModel]
     limits: LimitsModel = LimitsModel()
     approvals: ApprovalsModel = ApprovalsModel()
-    payment_index_months: int = Field(24, gt=0)
+    payment_index_months: int = Field(default=24, gt=0)
 
 
 def default_policy_text() -> str:
@@ -158,6 +160,12 @@ def load_policy(path: str | Path | None) -> Policy:
         line = raw[: exc.start].count(b"\n") + 1
         raise PolicyError([FileIssue(str(path), line, "", "the file is not UTF-8 text", "save it as UTF-8")]) from None
     return parse_policy(text, str(path))
+
+
+def policy_from_environment(path: str | Path | None = None) -> Policy:
+    """`path`, else the file $CREDITBRIDGE_CREDIT_POLICY names, else the built-in default."""
+    chosen = path if path is not None else (os.environ.get(POLICY_ENV) or None)
+    return load_policy(chosen)
 
 
 def policy_version(text: str) -> str:
@@ -197,7 +205,7 @@ def parse_policy(text: str, name: str = "<policy>") -> Policy:
                                     "leave `below` out"))  # fmt: skip
     if issues:
         raise PolicyError(sorted(issues, key=lambda i: (i.line is None, i.line or 0)))
-    return _policy(model, classes, policy_version(text))
+    return _policy(model, classes, policy_version(text), text)
 
 
 def _decimals(value: Any) -> Any:
@@ -216,15 +224,16 @@ def _risk_class(model: RiskClassModel) -> RiskClass:
                      model.review_every_days, model.decision, model.hold)  # fmt: skip
 
 
-def _policy(model: PolicyModel, classes: tuple[RiskClass, ...], version: str) -> Policy:
+def _policy(model: PolicyModel, classes: tuple[RiskClass, ...], version: str, text: str) -> Policy:
     card = model.scorecard
     characteristics = tuple(
         Characteristic(cname, tuple(Bin(b.below, b.log_odds) for b in c.bins), tuple(c.categories.items()), c.missing)
         for cname, c in card.characteristics.items()
     )
     scorecard = Scorecard(card.target_score, card.target_odds, card.pdo, card.intercept, characteristics)
-    order_check = CreditPolicy(model.order_check.warn_percent, model.order_check.review_past_due_days,
-                               model.exposure.parent_group, model.exposure.open_ar, model.exposure.open_orders)  # fmt: skip
+    check, exposure = model.order_check, model.exposure
+    order_check = CreditPolicy(check.warn_percent, check.review_past_due_days, exposure.parent_group,
+                               exposure.open_ar, exposure.open_orders)  # fmt: skip
     return Policy(
         risk_classes=classes,
         scorecard=scorecard,
@@ -234,4 +243,5 @@ def _policy(model: PolicyModel, classes: tuple[RiskClass, ...], version: str) ->
         approvals=ApprovalRules(**model.approvals.model_dump()),
         payment_index_months=model.payment_index_months,
         version=version,
+        text=text,
     )

@@ -88,7 +88,7 @@ def altman(
     if total_assets == 0:
         raise AltmanInputError("total_assets", "total_assets is zero: the Altman ratios divide by it")
     if total_liabilities == 0:
-        raise AltmanInputError("total_liabilities", "total_liabilities is zero: X4 (equity / liabilities) divides by it")
+        raise AltmanInputError("total_liabilities", "total_liabilities is zero: X4 (equity / liabilities) divides")
     if model.x4_equity == "market_value_equity" and market_value_equity is None:
         raise AltmanInputError(
             "market_value_equity", "market_value_equity is required for a public manufacturer (Altman Z, X4)"

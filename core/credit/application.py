@@ -104,7 +104,8 @@ class Assessment:
     policy_version: str
 
     def as_dict(self) -> dict[str, Any]:
-        """The contract's keys: altman, score, risk_class, pd_band, recommended_limit, limit_methods, decision, reasons."""
+        """The contract's keys (altman, score, risk_class, pd_band, recommended_limit, limit_methods, decision,
+        reasons) and the figures behind them."""
         return {
             "applicant": self.application.name,
             "customer_id": self.application.customer_id,

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 from creditbridge.core.columns import columns_from_ledger
@@ -49,7 +50,7 @@ def paydex_of_days(days_beyond_terms: int) -> Decimal:
         return Decimal(points[0][1])
     if days_beyond_terms >= points[-1][0]:
         return Decimal(points[-1][1])
-    for (d0, i0), (d1, i1) in zip(points, points[1:], strict=False):
+    for (d0, i0), (d1, i1) in pairwise(points):
         if d0 <= days_beyond_terms <= d1:
             return Decimal(i0) + Decimal(i1 - i0) * Decimal(days_beyond_terms - d0) / Decimal(d1 - d0)
     raise AssertionError("unreachable")
@@ -190,7 +191,8 @@ def due_for_review(
     for profile in profiles:
         last = last_reviewed.get(profile.customer_id)
         found = policy.class_named(profile.risk_class)
-        cadence = found.review_every_days if found is not None else min(c.review_every_days for c in policy.risk_classes)
+        shortest = min(c.review_every_days for c in policy.risk_classes)
+        cadence = found.review_every_days if found is not None else shortest
         if last is None or (as_of - last).days >= cadence:
             due.append(profile.customer_id)
     return due
@@ -216,18 +218,24 @@ def review_customers(
         scored = score(policy.scorecard, seen.values())
         risk_class = policy.risk_class(scored.score)
         limit_currency = profile.credit_limit.currency if profile.credit_limit is not None else cur
-        current = ProfileValues(None if profile.credit_limit is None else profile.credit_limit.amount,
+        current = ProfileValues(None if profile.credit_limit is None else _tidy(profile.credit_limit.amount),
                                 profile.on_hold, limit_currency)  # fmt: skip
-        method = months_of_purchases(policy.limits, seen.sales_12_months)
-        found = recommend(policy.limits, risk_class, [method])
+        methods: tuple[LimitMethod, ...] = ()
         reasons: list[Reason] = [Reason(
             "behaviour_score", f"score {scored.score} (risk class {risk_class.name}, PD {risk_class.pd_band})",
             (("score", str(scored.score)), ("risk_class", risk_class.name),
              *(((k, str(_round(v))) for k, v in seen.values().items() if isinstance(v, Decimal)))),
         )]  # fmt: skip
         new_limit = current.credit_limit
-        if limit_currency == cur:
+        if limit_currency == cur and seen.sales_12_months > 0:
+            method = months_of_purchases(policy.limits, seen.sales_12_months)
+            methods = (method,)
+            found = recommend(policy.limits, risk_class, methods)
             new_limit = _proposed_limit(policy, current.credit_limit, found.recommended, reasons, cur)
+        elif (limit_currency == cur and current.credit_limit is not None and risk_class.max_limit is not None
+              and current.credit_limit > risk_class.max_limit):  # fmt: skip
+            # no sales to size a need: only the class cap applies
+            new_limit = _proposed_limit(policy, current.credit_limit, risk_class.max_limit, reasons, cur)
         on_hold = current.on_hold
         hold_decision = holds.get(cid)
         if hold_decision is not None:
@@ -243,7 +251,7 @@ def review_customers(
                                   (("risk_class", risk_class.name),)))  # fmt: skip
         wanted = ProfileValues(new_limit, on_hold, limit_currency)
         proposals.append(ReviewProposal(cid, cur, seen, scored, risk_class.name, risk_class.pd_band, current,
-                                        wanted, (method,), tuple(reasons)))  # fmt: skip
+                                        wanted, methods, tuple(reasons)))  # fmt: skip
     return tuple(proposals)
 
 
@@ -269,6 +277,12 @@ def _proposed_limit(
         (*figures, ("change_percent", str(change.quantize(_CENT, ROUND_HALF_UP)))),
     ))  # fmt: skip
     return recommended
+
+
+def _tidy(amount: Decimal) -> Decimal:
+    """An amount with cents when that loses nothing (a limit stored in units reads 5000.00, not 5000.0000)."""
+    cents = amount.quantize(_CENT)
+    return cents if cents == amount else amount
 
 
 def _round(value: Decimal | None) -> Decimal | None:

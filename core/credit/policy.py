@@ -10,8 +10,9 @@ currency of the customer or applicant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 
 from creditbridge.core.credit.order_check import CreditPolicy
 from creditbridge.core.review import HoldPolicy
@@ -112,12 +113,13 @@ class Policy:
 
     risk_classes: tuple[RiskClass, ...]
     scorecard: Scorecard
-    limits: LimitRules = LimitRules()
-    order_check: CreditPolicy = CreditPolicy()
-    holds: HoldPolicy = HoldPolicy()
-    approvals: ApprovalRules = ApprovalRules()
+    limits: LimitRules = field(default_factory=LimitRules)
+    order_check: CreditPolicy = field(default_factory=CreditPolicy)
+    holds: HoldPolicy = field(default_factory=HoldPolicy)
+    approvals: ApprovalRules = field(default_factory=ApprovalRules)
     payment_index_months: int = 24
     version: str = ""
+    text: str = field(default="", repr=False, compare=False)  # the file it was read from, stored with decisions
 
     def risk_class(self, score: Decimal) -> RiskClass:
         """The class whose score range holds `score` (the classes cover every score: see `risk_class_problems`)."""
@@ -157,7 +159,7 @@ def risk_class_problems(classes: tuple[RiskClass, ...]) -> list[tuple[int, str]]
     if first.min_score is not None:
         problems.append((order[0], f"scores below {first.min_score} have no risk class (leave min_score empty "
                                    "on the lowest class)"))  # fmt: skip
-    for before, after in zip(order, order[1:], strict=False):
+    for before, after in pairwise(order):
         a, b = classes[before], classes[after]
         if a.max_score is None or b.min_score is None:
             problems.append((after, f"risk classes {a.name!r} and {b.name!r} overlap"))

@@ -37,8 +37,11 @@ class ScoreResult:
     parts: tuple[ScorePart, ...]
 
     def components(self) -> dict[str, object]:
+        """Base points and each characteristic's value and points; unknown figures that score nothing are left out."""
         shown: dict[str, object] = {"base": {"points": _round(self.base_points)}}
         for part in self.parts:
+            if part.value is None and part.log_odds == 0:
+                continue
             shown[part.characteristic] = {
                 "value": _value(part.value),
                 "log_odds": part.log_odds,
@@ -55,7 +58,8 @@ def score(card: Scorecard, values: Mapping[str, Value]) -> ScoreResult:
     for characteristic in card.characteristics:
         contribution = contribution_of(characteristic, values.get(characteristic.name))
         log_odds += contribution
-        parts.append(ScorePart(characteristic.name, values.get(characteristic.name), contribution, factor * contribution))
+        value = values.get(characteristic.name)
+        parts.append(ScorePart(characteristic.name, value, contribution, factor * contribution))
     base = card.offset + factor * card.intercept
     total = base + sum((p.points for p in parts), Decimal(0))
     odds = log_odds.exp()

@@ -20,7 +20,7 @@ import simplejson
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from creditbridge.core.credit import CreditCheckError, OrderDecision, UnknownCustomer, check_order_in
+from creditbridge.core.credit import CreditCheckError, CreditPolicy, OrderDecision, UnknownCustomer, check_order_in
 from creditbridge.core.money import MoneyError, parse_decimal
 from creditbridge.sync.config import Config
 from creditbridge.sync.store import StoreError
@@ -35,9 +35,13 @@ class _BadRequest(Exception):
         self.status = status
 
 
-def credit_router(config: Config, holder: StoreHolder) -> APIRouter:
-    """The `/credit/check` route on the store of `holder`, connections of `config`."""
+def credit_router(config: Config, holder: StoreHolder, policy: CreditPolicy | None = None) -> APIRouter:
+    """The `/credit/check` route on the store of `holder`, connections of `config`, thresholds of `policy`.
+
+    Each check reads only the customer (and its group) with the store's indexed narrow read.
+    """
     router = APIRouter()
+    thresholds = policy or CreditPolicy()
 
     @router.post("/credit/check")
     async def credit_check(request: Request) -> Response:
@@ -49,8 +53,10 @@ def credit_router(config: Config, holder: StoreHolder) -> APIRouter:
             return _json({"error": str(exc)}, exc.status)
 
         def check() -> OrderDecision:
-            ledger = holder.get().load_ledger(source=source)
-            return check_order_in(ledger, customer_id, amount, currency, as_of)
+            ledger = holder.get().credit_ledger(customer_id, source, thresholds.group_exposure)
+            if ledger is None:
+                raise UnknownCustomer(f"no customer {customer_id!r} in the store")
+            return check_order_in(ledger, customer_id, amount, currency, as_of, thresholds)
 
         try:
             decision = await run_in_threadpool(check)

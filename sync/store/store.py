@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from creditbridge.core.columns import LedgerColumns
 from creditbridge.core.model import Ledger
-from creditbridge.sync.store import loader, migrate, schema
+from creditbridge.sync.store import credit_reads, loader, migrate, schema
 from creditbridge.sync.store.engine import create_store_engine, display_url
 from creditbridge.sync.store.errors import StoreError, StoreUnavailable
 from creditbridge.sync.store.importer import EntityCounts, ImportSummary, LedgerTablesLike, Progress, run_import
@@ -136,6 +136,11 @@ class Store:
     def load_ledger(self, source: str | None = None, known_at: datetime | None = None) -> Ledger:
         """The same selection as `load_columns`, as core records (use for small ledgers)."""
         return loader.load_ledger(self.engine, source, known_at)
+
+    def credit_ledger(self, customer_id: str, source: str | None = None, group: bool = False) -> Ledger | None:
+        """What the order-time credit check of one customer reads (see `credit_reads`); None if unknown."""
+        with self.engine.connect() as conn:
+            return credit_reads.load_credit_ledger(conn, customer_id, source, group)
 
     def latest_import(self, source: str | None = None) -> ImportRecord | None:
         """The last finished import (of `source`, if given), or None if there was none."""
