@@ -26,6 +26,7 @@ from creditbridge.core.credit import CreditCheckError, OrderDecision, check_orde
 from creditbridge.core.money import MoneyError, parse_decimal
 
 if TYPE_CHECKING:
+    from creditbridge.core.credit import ExposureView
     from creditbridge.core.credit.policy import Policy
     from creditbridge.core.model import Ledger
 
@@ -79,7 +80,7 @@ def check_command(
     except MoneyError:
         raise _fail(f"--amount {amount!r} is not an amount (expected e.g. 1250.00)") from None
     policy = load_credit_policy(policy_file)
-    records = _load(ledger, store, source, customer, policy.order_check.group_exposure)
+    records = _load(ledger, store, source, customer, check_date, policy.order_check.group_exposure)
     try:
         decision = check_order_in(records, customer, value, currency, check_date, policy.order_check)
     except CreditCheckError as exc:
@@ -128,7 +129,9 @@ def decision_table(decision: OrderDecision) -> Table:
     return table
 
 
-def _load(ledger: Path | None, store: str | None, source: str | None, customer: str, group: bool) -> Ledger:
+def _load(
+    ledger: Path | None, store: str | None, source: str | None, customer: str, as_of: date, group: bool
+) -> Ledger | ExposureView:
     """The whole ledger folder, or the store's narrow read of the customer (and group) the check looks at."""
     from creditbridge.adapters.files import LedgerError, read_ledger
 
@@ -149,7 +152,7 @@ def _load(ledger: Path | None, store: str | None, source: str | None, customer: 
         )
     try:
         with Store.open(url) as opened:
-            found = opened.credit_ledger(customer, source, group)
+            found = opened.exposure_view(customer, as_of, source, group)
     except StoreError as exc:
         raise _fail(str(exc), 3) from None
     if found is None:

@@ -53,10 +53,10 @@ def credit_router(config: Config, holder: StoreHolder, policy: CreditPolicy | No
             return _json({"error": str(exc)}, exc.status)
 
         def check() -> OrderDecision:
-            ledger = holder.get().credit_ledger(customer_id, source, thresholds.group_exposure)
-            if ledger is None:
+            view = holder.get().exposure_view(customer_id, as_of, source, thresholds.group_exposure)
+            if view is None:
                 raise UnknownCustomer(f"no customer {customer_id!r} in the store")
-            return check_order_in(ledger, customer_id, amount, currency, as_of, thresholds)
+            return check_order_in(view, customer_id, amount, currency, as_of, thresholds)
 
         try:
             decision = await run_in_threadpool(check)

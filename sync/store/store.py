@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Self
 
 import sqlalchemy as sa
 
 from creditbridge.core.columns import LedgerColumns
+from creditbridge.core.credit import ExposureView
 from creditbridge.core.model import Ledger
 from creditbridge.sync.store import credit_reads, loader, migrate, schema
 from creditbridge.sync.store.engine import create_store_engine, display_url
@@ -137,10 +138,13 @@ class Store:
         """The same selection as `load_columns`, as core records (use for small ledgers)."""
         return loader.load_ledger(self.engine, source, known_at)
 
-    def credit_ledger(self, customer_id: str, source: str | None = None, group: bool = False) -> Ledger | None:
-        """What the order-time credit check of one customer reads (see `credit_reads`); None if unknown."""
+    def exposure_view(
+        self, customer_id: str, as_of: date, source: str | None = None, group: bool = False
+    ) -> ExposureView | None:
+        """What the order-time credit check of one customer reads, from indexed sums (`credit_reads`); None if
+        the customer is unknown."""
         with self.engine.connect() as conn:
-            return credit_reads.load_credit_ledger(conn, customer_id, source, group)
+            return credit_reads.load_exposure_view(conn, customer_id, as_of, source, group)
 
     def latest_import(self, source: str | None = None) -> ImportRecord | None:
         """The last finished import (of `source`, if given), or None if there was none."""

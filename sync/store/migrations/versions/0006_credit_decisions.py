@@ -7,7 +7,8 @@ Create Date: 2026-12-03
 credit_policies: one row per policy text (version = its SHA-256). credit_decisions: every
 application and review decision with its inputs, result, policy version, who or what made it and
 the change request a review decision became. Indexes for the order-time credit check: a customer's
-current rows by id and by parent, its open items (open amount not zero) and its orders. Written out in full (not imported from
+current rows by id and by parent, its open items (open amount not zero) and its orders (covering
+the columns the check sums). Written out in full (not imported from
 credit_tables.py) so this revision never changes after release.
 """
 
@@ -64,9 +65,10 @@ def upgrade() -> None:
                     sqlite_where=current, postgresql_where=current)
     op.create_index("ix_customers_parent", "customers", ["source", "parent_id"],
                     sqlite_where=current, postgresql_where=current)
-    op.create_index("ix_open_items_credit", "open_items", ["source", "customer_id"],
+    op.create_index("ix_open_items_credit", "open_items",
+                    ["source", "customer_id", "currency", "invoice_date", "due_date", "open_amount"],
                     sqlite_where=open_current, postgresql_where=open_current)
-    op.create_index("ix_orders_credit", "orders", ["source", "customer_id"],
+    op.create_index("ix_orders_credit", "orders", ["source", "customer_id", "currency", "status", "amount"],
                     sqlite_where=current, postgresql_where=current)
 
 
