@@ -10,8 +10,8 @@ and `--orders` open orders, written straight into the replica tables of a migrat
     path of `creditbridge credit check --store` and POST /credit/check, for `--checks` random customers;
     p50 / p99 / max per check;
 (b) over HTTP: `creditbridge serve` on 127.0.0.1 (a subprocess), POST /credit/check paced at `--rate`
-    checks/s for `--http-seconds` seconds from one keep-alive client; p50 / p99 / max latency and the
-    rate achieved.
+    checks/s for `--http-seconds` seconds from 4 keep-alive clients on fixed schedules (an open loop);
+    p50 / p99 / max latency (client-measured, request sent to answer read) and the rate achieved.
 Bounded loops, loopback only. Figures depend on the machine: the load average is printed.
 """
 
@@ -26,6 +26,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -39,6 +40,8 @@ from creditbridge.sync.store import Store
 DATA = Path(__file__).parent / "data" / "credit"
 AS_OF = date(2025, 6, 30)
 SOURCE = "bench"
+CLIENTS = 4
+"""HTTP clients sending in parallel, each on its own schedule (an open loop: a slow answer does not delay the next)."""
 
 
 def build(db: Path, customers: int, items: int, orders: int, seed: int) -> None:
@@ -134,10 +137,11 @@ def over_http(db: Path, customers: int, seconds: float, rate: float, seed: int) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITBRIDGE_")}
     server = subprocess.Popen([cli, "serve", "--config", str(config), "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    rng = random.Random(seed + 2)
     took: list[float] = []
+    failures: list[str] = []
+    base = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        with httpx.Client(base_url=base, timeout=5) as client:
             deadline = time.monotonic() + 30
             while True:
                 try:
@@ -151,24 +155,37 @@ def over_http(db: Path, customers: int, seconds: float, rate: float, seed: int) 
             body = {"customer_id": "C000001", "amount": "1000.00", "as_of": AS_OF.isoformat()}
             for _ in range(200):  # warm up
                 client.post("/credit/check", json=body)
-            total = int(seconds * rate)
-            interval = 1 / rate
-            started = time.perf_counter()
-            for n in range(total):
-                due = started + n * interval
-                pause = due - time.perf_counter()
-                if pause > 0:
-                    time.sleep(pause)
-                body["customer_id"] = f"C{rng.randrange(customers):06d}"
-                sent = time.perf_counter()
-                response = client.post("/credit/check", json=body)
-                took.append(time.perf_counter() - sent)
-                if response.status_code != 200:
-                    raise SystemExit(f"POST /credit/check: {response.status_code} {response.text}")
-            elapsed = time.perf_counter() - started
+        # open loop: `CLIENTS` keep-alive clients, each sending on its own fixed schedule of rate / CLIENTS per second
+        total = int(seconds * rate)
+        interval = CLIENTS / rate
+        started = time.perf_counter() + 0.1
+
+        def client_loop(index: int) -> None:
+            rng = random.Random(seed + 2 + index)
+            with httpx.Client(base_url=base, timeout=5) as client:
+                for n in range(index, total, CLIENTS):
+                    pause = started + (n // CLIENTS) * interval + index * interval / CLIENTS - time.perf_counter()
+                    if pause > 0:
+                        time.sleep(pause)
+                    body = {"customer_id": f"C{rng.randrange(customers):06d}", "amount": "1000.00",
+                            "as_of": AS_OF.isoformat()}  # fmt: skip
+                    sent = time.perf_counter()
+                    response = client.post("/credit/check", json=body)
+                    took.append(time.perf_counter() - sent)
+                    if response.status_code != 200:
+                        failures.append(f"{response.status_code} {response.text}")
+
+        threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
     finally:
         server.terminate()
         server.wait(30)
+    if failures:
+        raise SystemExit(f"POST /credit/check failed {len(failures)} times, e.g. {failures[0]}")
     ms = [t * 1000 for t in took]
     return {"p50_ms": statistics.median(ms), "p99_ms": percentile(ms, 99), "max_ms": max(ms),
             "rate_per_s": len(ms) / elapsed, "checks": len(ms)}  # fmt: skip
