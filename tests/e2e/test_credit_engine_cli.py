@@ -172,3 +172,23 @@ def test_review_on_a_store_requests_changes_that_a_second_person_approves(tmp_pa
     again = as_json(run(tmp_path, "credit", "review", "--config", "creditbridge.toml", "--as-of", "2026-04-01",
                         "--format", "json", "--dry-run"))  # fmt: skip
     assert again["reviewed"] == 0
+
+
+def test_the_credit_commands_work_on_the_demo_company(tmp_path: Path) -> None:
+    run(tmp_path, "demo", "--customers", "30", "--invoices", "3000", "--as-of", "2026-06-30")
+    store = "sqlite:///creditbridge-demo/creditbridge.db"
+    checked = as_json(run(tmp_path, "credit", "check", "--store", store, "--customer", "C10001", "--amount", "500",
+                          "--as-of", "2026-06-30", "--format", "json"))  # fmt: skip
+    assert checked["decision"] in ("approve", "warn", "review", "hold") and checked["reasons"]
+    assert checked["exposure"]["total"] == checked["exposure"]["open_ar"] + checked["exposure"]["open_orders"] + 500
+    known = json.loads(json.dumps(APPLICATION))
+    known["applicant"]["customer_id"] = "C10001"
+    (tmp_path / "app.json").write_text(json.dumps(known))
+    assert as_json(run(tmp_path, "credit", "apply", "app.json", "--store", store, "--format", "json"))["decision"]
+    reviewed = as_json(run(tmp_path, "credit", "review", "--store", store, "--as-of", "2026-06-30", "--format",
+                           "json"))  # fmt: skip
+    assert reviewed["reviewed"] == 30 and reviewed["stored"] is True
+    assert all(d["risk_class"] in "ABCDE" for d in reviewed["decisions"])
+    listed = as_json(run(tmp_path, "credit", "decisions", "list", "--store", store, "--customer", "C10001",
+                         "--format", "json"))  # fmt: skip
+    assert {d["kind"] for d in listed} == {"application", "review"}
