@@ -126,7 +126,7 @@ class QueueDrainer(threading.Thread):
         super().__init__(name="creditbridge-queue-drainer", daemon=True)
         self.config, self.store, self.interval, self.policy = config, store, interval, policy
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def wake(self) -> None:
         """Drain now (called when a webhook queued a request)."""
@@ -134,13 +134,13 @@ class QueueDrainer(threading.Thread):
 
     def stop(self, timeout: float | None = 30.0) -> None:
         """Finish the current pull, then end the thread."""
-        self._stop.set()
+        self._stopping.set()
         self._wake.set()
         if self.is_alive():
             self.join(timeout)
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 drain_pull_requests(self.config, self.store, policy=self.policy)
             except Exception as exc:  # a store outage must not kill the thread; the next pass retries
