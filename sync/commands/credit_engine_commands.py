@@ -19,6 +19,8 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -487,36 +489,22 @@ def _ledger(path: Path) -> Ledger:
         raise _fail(f"the ledger has errors:\n{exc}") from None
 
 
-class _open_store:
-    """The store of --store (default URL), with its errors as exit codes; `must_exist` refuses a missing SQLite file."""
+@contextmanager
+def _open_store(url: str | None, *, must_exist: bool = False) -> Iterator[Store]:
+    """The store of --store (default URL), its errors as exit code 3; `must_exist` refuses a missing SQLite file."""
+    from creditbridge.sync.settings import sqlite_file_of, store_url_from_env
+    from creditbridge.sync.store import Store, StoreError
 
-    def __init__(self, url: str | None, *, must_exist: bool = False) -> None:
-        self.url = url
-        self.must_exist = must_exist
-        self.store: Store | None = None
-
-    def __enter__(self) -> Store:
-        from creditbridge.sync.settings import sqlite_file_of, store_url_from_env
-        from creditbridge.sync.store import Store, StoreError
-
-        url = self.url or store_url_from_env()
-        missing = sqlite_file_of(url)
-        if self.must_exist and missing is not None and not missing.exists():
-            raise _fail(f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR), "
-                        "give --store URL, or use --ledger DIR")  # fmt: skip
-        try:
-            self.store = Store.open(url)
-        except StoreError as exc:
-            raise _fail(str(exc), 3) from None
-        return self.store
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        from creditbridge.sync.store import StoreError
-
-        if self.store is not None:
-            self.store.close()
-        if isinstance(exc, StoreError):
-            raise _fail(str(exc), 3) from None
+    chosen = url or store_url_from_env()
+    missing = sqlite_file_of(chosen)
+    if must_exist and missing is not None and not missing.exists():
+        raise _fail(f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR), "
+                    "give --store URL, or use --ledger DIR")  # fmt: skip
+    try:
+        with Store.open(chosen) as opened:
+            yield opened
+    except StoreError as exc:
+        raise _fail(str(exc), 3) from None
 
 
 def _source_of(store: Store, source: str | None) -> str:
