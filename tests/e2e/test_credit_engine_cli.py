@@ -174,6 +174,7 @@ def test_review_on_a_store_requests_changes_that_a_second_person_approves(tmp_pa
     assert again["reviewed"] == 0
 
 
+@pytest.mark.slow
 def test_the_credit_commands_work_on_the_demo_company(tmp_path: Path) -> None:
     run(tmp_path, "demo", "--customers", "30", "--invoices", "3000", "--as-of", "2026-06-30")
     store = "sqlite:///creditbridge-demo/creditbridge.db"
