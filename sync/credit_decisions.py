@@ -9,7 +9,7 @@ change request commit together), else in its own.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -128,16 +128,24 @@ def get_decision(engine: sa.Engine, decision_id: int) -> tuple[StoredDecision, s
     return None if row is None else (_stored(row._mapping), str(row.content))
 
 
-def last_reviewed(engine: sa.Engine, source: str | None, customer_ids: Sequence[str] | None = None) -> dict[str, date]:
-    """The as-of date of each customer's latest review decision (of `source`)."""
-    query = sa.select(credit_decisions.c.customer_id, sa.func.max(credit_decisions.c.as_of)).where(
+@dataclass(frozen=True, slots=True)
+class LastReview:
+    as_of: date
+    risk_class: str | None
+
+
+def last_reviewed(engine: sa.Engine, source: str | None) -> dict[str, LastReview]:
+    """Each customer's latest review decision (of `source`): its date and the risk class it gave."""
+    latest = sa.select(sa.func.max(credit_decisions.c.id)).where(
         credit_decisions.c.kind == "review", credit_decisions.c.customer_id.is_not(None)
-    ).group_by(credit_decisions.c.customer_id)
+    )
     if source is not None:
-        query = query.where(credit_decisions.c.source == source)
+        latest = latest.where(credit_decisions.c.source == source)
+    query = sa.select(credit_decisions.c.customer_id, credit_decisions.c.as_of, credit_decisions.c.risk_class).where(
+        credit_decisions.c.id.in_(latest.group_by(credit_decisions.c.customer_id))
+    )
     with engine.connect() as conn:
-        found = {str(cid): _as_date(day) for cid, day in conn.execute(query)}
-    return found if customer_ids is None else {c: found[c] for c in customer_ids if c in found}
+        return {str(cid): LastReview(_as_date(day), risk) for cid, day, risk in conn.execute(query)}
 
 
 def _as_date(value: Any) -> date:

@@ -184,14 +184,22 @@ class ReviewProposal:
 
 
 def due_for_review(
-    profiles: Iterable[CreditProfile], policy: Policy, last_reviewed: Mapping[str, date], as_of: date
+    profiles: Iterable[CreditProfile],
+    policy: Policy,
+    last_reviewed: Mapping[str, date],
+    as_of: date,
+    classes: Mapping[str, str | None] | None = None,
 ) -> list[str]:
-    """Customers whose last review is older than their risk class's cadence (never reviewed: due)."""
+    """Customers whose last review is older than their risk class's cadence (never reviewed: due).
+
+    The class is the one the last review gave (`classes`), else the profile's; unknown: the shortest cadence.
+    """
     due = []
+    shortest = min(c.review_every_days for c in policy.risk_classes)
     for profile in profiles:
         last = last_reviewed.get(profile.customer_id)
-        found = policy.class_named(profile.risk_class)
-        shortest = min(c.review_every_days for c in policy.risk_classes)
+        name = (classes or {}).get(profile.customer_id) or profile.risk_class
+        found = policy.class_named(name)
         cadence = found.review_every_days if found is not None else shortest
         if last is None or (as_of - last).days >= cadence:
             due.append(profile.customer_id)

@@ -19,7 +19,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from creditbridge.core.credit.behaviour import ReviewProposal
     from creditbridge.core.credit.policy import Policy
     from creditbridge.core.model import Ledger
+    from creditbridge.sync.credit_decisions import LastReview
     from creditbridge.sync.store import Store
 
 USER_ENV = "CREDITBRIDGE_USER"
@@ -317,7 +318,7 @@ def _from_config(path: Path, connection: str | None) -> tuple[str, str]:
 
 def _chosen(
     records: Ledger, customers: list[str] | None, review_all: bool, policy: Policy,
-    last: dict[str, date], as_of: date,
+    last: Mapping[str, LastReview], as_of: date,
 ) -> list[str]:  # fmt: skip
     from creditbridge.core.credit.behaviour import due_for_review
     from creditbridge.core.model import CreditProfile
@@ -332,7 +333,9 @@ def _chosen(
         return sorted(known)
     profiles = {p.customer_id: p for p in records.profiles}
     every = [profiles.get(c) or CreditProfile(c, None) for c in sorted(known)]
-    return due_for_review(every, policy, last, as_of)
+    dates = {cid: review.as_of for cid, review in last.items()}
+    classes = {cid: review.risk_class for cid, review in last.items()}
+    return due_for_review(every, policy, dates, as_of, classes)
 
 
 def _store_review(

@@ -13,7 +13,13 @@ from creditbridge.adapters.files import read_ledger
 from creditbridge.core.credit import CreditPolicy, check_order_in
 from creditbridge.core.credit.application import assess, parse_application
 from creditbridge.mappings.credit_policy import default_policy, parse_policy
-from creditbridge.sync.credit_decisions import get_decision, last_reviewed, list_decisions, record_decision
+from creditbridge.sync.credit_decisions import (
+    LastReview,
+    get_decision,
+    last_reviewed,
+    list_decisions,
+    record_decision,
+)
 from creditbridge.sync.store import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ledger_kpi"
@@ -67,8 +73,10 @@ def test_a_stored_application_is_replayed_under_its_own_policy(store: Store) -> 
 def test_the_last_review_of_each_customer_is_known(store: Store) -> None:
     policy = default_policy()
     with store.engine.begin() as conn:
-        for customer, day in (("A", date(2026, 1, 1)), ("A", date(2026, 3, 1)), ("B", date(2026, 2, 1))):
+        for customer, day, risk in (("A", date(2026, 1, 1), "C"), ("A", date(2026, 3, 1), "B"),
+                                    ("B", date(2026, 2, 1), "E")):  # fmt: skip
             record_decision(conn, policy, kind="review", decided_by="bob", decision="keep", as_of=day, inputs={},
-                            result={}, source="files", customer_id=customer)  # fmt: skip
-    assert last_reviewed(store.engine, "files") == {"A": date(2026, 3, 1), "B": date(2026, 2, 1)}
+                            result={}, source="files", customer_id=customer, risk_class=risk)  # fmt: skip
+    assert last_reviewed(store.engine, "files") == {
+        "A": LastReview(date(2026, 3, 1), "B"), "B": LastReview(date(2026, 2, 1), "E")}  # fmt: skip
     assert last_reviewed(store.engine, "other") == {}

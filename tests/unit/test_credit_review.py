@@ -79,3 +79,5 @@ def test_a_review_within_the_cadence_of_the_class_is_not_due() -> None:
     last = {"GOOD": AS_OF - timedelta(days=100), "LATE": AS_OF - timedelta(days=100)}
     assert due_for_review(profiles, policy, last, AS_OF) == ["LATE"]
     assert due_for_review(profiles, policy, {}, AS_OF) == ["GOOD", "LATE"]  # never reviewed: due
+    # the last review put GOOD in class D (every 30 days): the review's class counts, not the ERP's
+    assert due_for_review(profiles, policy, last, AS_OF, {"GOOD": "D"}) == ["GOOD", "LATE"]
