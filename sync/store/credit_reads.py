@@ -60,10 +60,10 @@ def load_exposure_view(
             return None
         where = str(rows[0][0])
         found = {str(r[1]): r for r in rows}
-        if group:
+        if group:  # the parent and its children, and the customer's own children (its parent may be unknown)
             parent = rows[0][3] if rows[0][3] is not None else customer_id
-            members = _all(cursor, f"{_CUSTOMER} c.source = {p} AND (c.customer_id = {p} OR c.parent_id = {p})",
-                           (where, parent, parent))  # fmt: skip
+            members = _all(cursor, f"{_CUSTOMER} c.source = {p} AND (c.customer_id IN ({p}, {p}) "
+                                   f"OR c.parent_id IN ({p}, {p}))", (where, parent, customer_id, parent, customer_id))
             found.update({str(r[1]): r for r in members})
         ids = sorted(found)
         marks = ", ".join([p] * len(ids))
