@@ -1,14 +1,14 @@
 """The narrow read of the order-time credit check: one customer (or its group) as a core `ExposureView`.
 
 Why not `load_ledger`: a check must answer in well under a millisecond against a store of a million
-items, the way an ERP's credit check reads indexed exposure figures. Three queries on the indexes of
-migration 0006 read only what `core.credit.check_exposure` looks at: the customer and its group with
-their credit profiles; per customer, the open AR, the past-due amount and the oldest past-due due
-date of its items with an open amount, summed by the database; per customer, its open orders. The
-sums are exactly what `core.review.exposures` adds up from a ledger (items invoiced on or before
-as-of, in the customer's currency; past due = open amount > 0 and due before as-of), so both modes
-run the same rules on the same figures. Current versions only. Queries go through the driver's own
-cursor: no statement compilation or result processing per check.
+items, the way an ERP's credit check reads indexed exposure figures. Two queries (three for a group)
+on the indexes of migration 0006 read only what `core.credit.check_exposure` looks at: the customer
+(and its group) with their credit profiles; then, in one statement, per customer the open AR, the
+past-due amount and the oldest past-due due date of its items with an open amount, and its open
+orders, summed by the database. The sums are exactly what `core.review.exposures` adds up from a
+ledger (items invoiced on or before as-of, in the customer's currency; past due = open amount > 0
+and due before as-of), so both modes run the same rules on the same figures. Current versions only.
+Queries go through the driver's own cursor: no statement compilation or result processing per check.
 """
 
 from __future__ import annotations
@@ -67,21 +67,21 @@ def load_exposure_view(
             found.update({str(r[1]): r for r in members})
         ids = sorted(found)
         marks = ", ".join([p] * len(ids))
-        items = _all(cursor, "SELECT customer_id, currency, SUM(open_amount), "
-                             f"SUM(CASE WHEN open_amount > 0 AND due_date < {p} THEN open_amount ELSE 0 END), "
-                             f"MIN(CASE WHEN open_amount > 0 AND due_date < {p} THEN due_date END) "
-                             f"FROM open_items WHERE source = {p} AND customer_id IN ({marks}) AND valid_to IS NULL "
-                             f"AND open_amount <> 0 AND invoice_date <= {p} GROUP BY customer_id, currency",
-                     (day, day, where, *ids, day))  # fmt: skip
-        orders = _all(cursor, "SELECT customer_id, currency, SUM(amount) FROM orders "
-                              f"WHERE source = {p} AND customer_id IN ({marks}) AND valid_to IS NULL "
-                              "AND LOWER(status) = 'open' GROUP BY customer_id, currency", (where, *ids))  # fmt: skip
+        sums = _all(cursor, "SELECT 'i', customer_id, currency, SUM(open_amount), "
+                            f"SUM(CASE WHEN open_amount > 0 AND due_date < {p} THEN open_amount ELSE 0 END), "
+                            f"MIN(CASE WHEN open_amount > 0 AND due_date < {p} THEN due_date END) "
+                            f"FROM open_items WHERE source = {p} AND customer_id IN ({marks}) AND valid_to IS NULL "
+                            f"AND open_amount <> 0 AND invoice_date <= {p} GROUP BY customer_id, currency "
+                            "UNION ALL SELECT 'o', customer_id, currency, SUM(amount), 0, NULL FROM orders "
+                            f"WHERE source = {p} AND customer_id IN ({marks}) AND valid_to IS NULL "
+                            "AND LOWER(status) = 'open' GROUP BY customer_id, currency",
+                    (day, day, where, *ids, day, where, *ids))  # fmt: skip
     finally:
         cursor.close()
     customers = tuple(_customer(found[c]) for c in ids)
     currency = {c.customer_id: c.currency for c in customers}
-    ar = {str(r[0]): r for r in items if r[1] == currency[str(r[0])]}
-    on_order = {str(r[0]): int(r[2]) for r in orders if r[1] == currency[str(r[0])]}
+    ar = {str(r[1]): r[1:] for r in sums if r[0] == "i" and r[2] == currency[str(r[1])]}
+    on_order = {str(r[1]): int(r[3]) for r in sums if r[0] == "o" and r[2] == currency[str(r[1])]}
     exposures = {}
     for cid in ids:
         row = ar.get(cid)
