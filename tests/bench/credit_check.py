@@ -12,7 +12,8 @@ and `--orders` open orders, written straight into the replica tables of a migrat
     the machine is shared and the wall time includes waiting for a core);
 (b) over HTTP: `creditbridge serve` on 127.0.0.1 (a subprocess), POST /credit/check paced at `--rate`
     checks/s for `--http-seconds` seconds from 4 keep-alive clients on fixed schedules (an open loop);
-    p50 / p99 / max latency (client-measured, request sent to answer read) and the rate achieved.
+    p50 / p99 / max latency (client-measured, request sent to answer read), the rate achieved, and the
+    server's CPU time per check.
 Bounded loops, loopback only. Figures depend on the machine: the load average is printed.
 """
 
@@ -127,6 +128,15 @@ def _missing(cid: str):  # type: ignore[no-untyped-def]
     raise SystemExit(f"customer {cid} missing from the bench store")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc; 0 elsewhere), to tell cost from waiting for a core."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -180,12 +190,14 @@ def over_http(db: Path, customers: int, seconds: float, rate: float, seed: int) 
                     if response.status_code != 200:
                         failures.append(f"{response.status_code} {response.text}")
 
+        cpu_before = server_cpu_seconds(server.pid)
         threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(CLIENTS)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        server_cpu = server_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(30)
@@ -193,7 +205,8 @@ def over_http(db: Path, customers: int, seconds: float, rate: float, seed: int) 
         raise SystemExit(f"POST /credit/check failed {len(failures)} times, e.g. {failures[0]}")
     ms = [t * 1000 for t in took]
     return {"p50_ms": statistics.median(ms), "p99_ms": percentile(ms, 99), "max_ms": max(ms),
-            "rate_per_s": len(ms) / elapsed, "checks": len(ms)}  # fmt: skip
+            "rate_per_s": len(ms) / elapsed, "checks": len(ms),
+            "server_cpu_ms_per_check": server_cpu * 1000 / len(ms)}  # fmt: skip
 
 
 def main() -> None:
