@@ -80,3 +80,9 @@ def test_bins_that_do_not_rise_are_refused() -> None:
     with pytest.raises(PolicyError) as caught:
         parse_policy(text, "policy.yaml")
     assert "scorecard.characteristics.payment_index.bins: bins must rise" in str(caught.value)
+
+
+def test_the_policy_file_sets_the_exposure_components_and_group_sharing() -> None:
+    policy = parse_policy(CLASSES + "exposure: {open_orders: false, parent_group: true}\n")
+    assert policy.order_check.group_exposure is True
+    assert policy.order_check.count_open_orders is False and policy.order_check.count_open_ar is True
