@@ -33,8 +33,9 @@ from creditbridge.core.credit.policy import Policy
 from creditbridge.core.credit.scorecard import ScoreResult, score
 from creditbridge.core.kpis.engine import compute_kpis
 from creditbridge.core.model import CreditProfile, DocType, Ledger, Reason
+from creditbridge.core.money import Money
 from creditbridge.core.ports import ProfileValues
-from creditbridge.core.review import exposures, review_holds
+from creditbridge.core.review import Exposure, exposures, review_holds
 
 _PAYDEX_POINTS: tuple[tuple[int, int], ...] = (
     (-30, 100), (-20, 90), (0, 80), (15, 70), (22, 60), (30, 50), (60, 40), (90, 30), (120, 20), (180, 0),
@@ -155,6 +156,7 @@ class ReviewProposal:
     wanted: ProfileValues
     methods: tuple[LimitMethod, ...]
     reasons: tuple[Reason, ...]
+    exposure: Exposure
 
     @property
     def decision(self) -> str:
@@ -216,51 +218,85 @@ def review_customers(
     chosen = [cid for cid in currency if wanted_ids is None or cid in wanted_ids]
     figures = behaviour(ledger, as_of, policy.payment_index_months)
     found_exposures = exposures(ledger, as_of)
-    all_profiles = [profiles.get(cid) or CreditProfile(cid, None) for cid in chosen]
-    holds = {d.customer_id: d for d in review_holds(all_profiles, found_exposures, policy.holds)}
-    proposals = []
-    for profile in all_profiles:
-        cid = profile.customer_id
-        cur = currency[cid]
-        seen = figures[cid]
-        scored = score(policy.scorecard, seen.values())
-        risk_class = policy.risk_class(scored.score)
-        limit_currency = profile.credit_limit.currency if profile.credit_limit is not None else cur
-        current = ProfileValues(None if profile.credit_limit is None else _tidy(profile.credit_limit.amount),
-                                profile.on_hold, limit_currency)  # fmt: skip
-        methods: tuple[LimitMethod, ...] = ()
-        reasons: list[Reason] = [Reason(
-            "behaviour_score", f"score {scored.score} (risk class {risk_class.name}, PD {risk_class.pd_band})",
-            (("score", str(scored.score)), ("risk_class", risk_class.name),
-             *(((k, str(_round(v))) for k, v in seen.values().items() if isinstance(v, Decimal)))),
-        )]  # fmt: skip
-        new_limit = current.credit_limit
-        if limit_currency == cur and seen.sales_12_months > 0:
-            method = months_of_purchases(policy.limits, seen.sales_12_months)
-            methods = (method,)
-            found = recommend(policy.limits, risk_class, methods)
-            new_limit = _proposed_limit(policy, current.credit_limit, found.recommended, reasons, cur)
-        elif (limit_currency == cur and current.credit_limit is not None and risk_class.max_limit is not None
-              and current.credit_limit > risk_class.max_limit):  # fmt: skip
-            # no sales to size a need: only the class cap applies
-            new_limit = _proposed_limit(policy, current.credit_limit, risk_class.max_limit, reasons, cur)
-        on_hold = current.on_hold
-        hold_decision = holds.get(cid)
-        if hold_decision is not None:
-            on_hold = hold_decision.hold
-            reasons.extend(hold_decision.reasons)
-        if risk_class.hold and not on_hold:
-            on_hold = True
-            reasons.append(Reason("risk_class_hold", f"risk class {risk_class.name} is held by the policy",
-                                  (("risk_class", risk_class.name),)))  # fmt: skip
-        elif risk_class.hold and hold_decision is not None and not hold_decision.hold:
-            on_hold = True  # cleared hold rules, but the class still holds: keep the hold
-            reasons.append(Reason("risk_class_hold", f"risk class {risk_class.name} stays on hold",
-                                  (("risk_class", risk_class.name),)))  # fmt: skip
-        wanted = ProfileValues(new_limit, on_hold, limit_currency)
-        proposals.append(ReviewProposal(cid, cur, seen, scored, risk_class.name, risk_class.pd_band, current,
-                                        wanted, methods, tuple(reasons)))  # fmt: skip
-    return tuple(proposals)
+    found = []
+    for cid in chosen:
+        profile = profiles.get(cid) or CreditProfile(cid, None)
+        found.append(review_one(policy, profile, currency[cid], figures[cid], found_exposures[cid]))
+    return tuple(found)
+
+
+def review_one(
+    policy: Policy, profile: CreditProfile, currency: str, seen: Behaviour, exposure: Exposure
+) -> ReviewProposal:
+    """The review of one customer from its figures: all it depends on, so a stored review can be replayed."""
+    cid = profile.customer_id
+    scored = score(policy.scorecard, seen.values())
+    risk_class = policy.risk_class(scored.score)
+    limit_currency = profile.credit_limit.currency if profile.credit_limit is not None else currency
+    current = ProfileValues(None if profile.credit_limit is None else _tidy(profile.credit_limit.amount),
+                            profile.on_hold, limit_currency)  # fmt: skip
+    methods: tuple[LimitMethod, ...] = ()
+    reasons: list[Reason] = [Reason(
+        "behaviour_score", f"score {scored.score} (risk class {risk_class.name}, PD {risk_class.pd_band})",
+        (("score", str(scored.score)), ("risk_class", risk_class.name),
+         *(((k, str(_round(v))) for k, v in seen.values().items() if isinstance(v, Decimal)))),
+    )]  # fmt: skip
+    new_limit = current.credit_limit
+    if limit_currency == currency and seen.sales_12_months > 0:
+        method = months_of_purchases(policy.limits, seen.sales_12_months)
+        methods = (method,)
+        found = recommend(policy.limits, risk_class, methods)
+        new_limit = _proposed_limit(policy, current.credit_limit, found.recommended, reasons, currency)
+    elif (limit_currency == currency and current.credit_limit is not None and risk_class.max_limit is not None
+          and current.credit_limit > risk_class.max_limit):  # fmt: skip
+        # no sales to size a need: only the class cap applies
+        new_limit = _proposed_limit(policy, current.credit_limit, risk_class.max_limit, reasons, currency)
+    on_hold = current.on_hold
+    hold_decision = next(iter(review_holds([profile], {cid: exposure}, policy.holds)), None)
+    if hold_decision is not None:
+        on_hold = hold_decision.hold
+        reasons.extend(hold_decision.reasons)
+    if risk_class.hold and not on_hold:
+        on_hold = True  # the class holds, whatever the hold rules say
+        reasons.append(Reason("risk_class_hold", f"risk class {risk_class.name} is held by the policy",
+                              (("risk_class", risk_class.name),)))  # fmt: skip
+    wanted = ProfileValues(new_limit, on_hold, limit_currency)
+    return ReviewProposal(cid, currency, seen, scored, risk_class.name, risk_class.pd_band, current, wanted,
+                          methods, tuple(reasons), exposure)  # fmt: skip
+
+
+def review_inputs(proposal: ReviewProposal) -> dict[str, Any]:
+    """Everything `review_one` read, exact (Decimals as text): stored with the decision to replay it."""
+    seen, exposure, current = proposal.behaviour, proposal.exposure, proposal.current
+    return {
+        "customer_id": proposal.customer_id, "currency": proposal.currency,
+        "behaviour": {name: None if value is None else str(value) for name, value in (
+            ("payment_index", seen.payment_index), ("days_beyond_terms", seen.days_beyond_terms),
+            ("percent_paid_late", seen.percent_paid_late), ("dso", seen.dso), ("add", seen.add),
+            ("sales_12_months", seen.sales_12_months))} | {"experiences": seen.experiences},
+        "exposure": {"open_ar": str(exposure.open_ar), "open_orders": str(exposure.open_orders),
+                     "past_due": str(exposure.past_due), "oldest_past_due_days": exposure.oldest_past_due_days},
+        "profile": {"credit_limit": None if current.credit_limit is None else str(current.credit_limit),
+                    "currency": current.currency, "on_hold": current.on_hold},
+    }  # fmt: skip
+
+
+def replay_review(policy: Policy, inputs: Mapping[str, Any]) -> ReviewProposal:
+    """`review_one` again from stored `review_inputs`."""
+    cid, currency = str(inputs["customer_id"]), str(inputs["currency"])
+    b, e, p = inputs["behaviour"], inputs["exposure"], inputs["profile"]
+
+    def number(value: Any) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+    seen = Behaviour(cid, currency, number(b["payment_index"]), number(b["days_beyond_terms"]),
+                     number(b["percent_paid_late"]), int(b["experiences"]), number(b["dso"]), number(b["add"]),
+                     Decimal(str(b["sales_12_months"])))  # fmt: skip
+    exposure = Exposure(cid, currency, Decimal(str(e["open_ar"])), Decimal(str(e["open_orders"])),
+                        Decimal(str(e["past_due"])), int(e["oldest_past_due_days"]))  # fmt: skip
+    limit = number(p["credit_limit"])
+    profile = CreditProfile(cid, None if limit is None else Money(limit, str(p["currency"])), bool(p["on_hold"]))
+    return review_one(policy, profile, currency, seen, exposure)
 
 
 def _proposed_limit(

@@ -343,6 +343,7 @@ def _store_review(
     user: str, as_of: date,
 ) -> dict[str, str]:  # fmt: skip
     """Store each proposal as a decision; request its change through write-back (four eyes where due)."""
+    from creditbridge.core.credit.behaviour import review_inputs
     from creditbridge.sync.credit_decisions import record_decision
     from creditbridge.sync.writeback import WritebackError, request_change
 
@@ -372,8 +373,7 @@ def _store_review(
         with store.engine.begin() as conn:
             record_decision(
                 conn, policy, kind="review", decided_by=f"{user} ({REVIEW_JOB})", decision=proposal.decision,
-                as_of=as_of, inputs={"behaviour": proposal.behaviour.as_dict(),
-                                     "current": result_dict["current"]},
+                as_of=as_of, inputs=review_inputs(proposal),
                 result=result_dict, source=source, customer_id=proposal.customer_id, score=proposal.score.score,
                 risk_class=proposal.risk_class, recommended_limit=proposal.wanted.credit_limit,
                 currency=proposal.wanted.currency, request_id=request_id,
@@ -449,7 +449,7 @@ def decisions_show(
     decision_id: Annotated[int, typer.Argument(help="The decision id (see `credit decisions list`).")],
     store: StoreOption = None,
 ) -> None:
-    """One decision as JSON, with its replay: an application is decided again from its stored inputs and policy."""
+    """One decision as JSON, with its replay: decided again from its stored inputs and policy (`reproduced`)."""
     from creditbridge.sync.credit_decisions import get_decision, plain_json
 
     with _open_store(store, must_exist=True) as opened:
@@ -466,6 +466,13 @@ def decisions_show(
         replayed = assess(parse_application(decision.inputs), parse_policy(policy_text))
         stored = {k: v for k, v in decision.result.items() if k != "decision_id"}
         body["reproduced"] = plain_json(replayed.as_dict()) == stored
+    elif decision.kind == "review":
+        from creditbridge.core.credit.behaviour import replay_review
+        from creditbridge.mappings.credit_policy import parse_policy
+
+        again = replay_review(parse_policy(policy_text), decision.inputs)
+        stored = {k: v for k, v in decision.result.items() if k != "note"}
+        body["reproduced"] = plain_json(again.as_dict()) == stored
     sys.stdout.write(json.dumps(body, indent=2) + "\n")
 
 

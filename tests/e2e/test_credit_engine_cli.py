@@ -168,6 +168,9 @@ def test_review_on_a_store_requests_changes_that_a_second_person_approves(tmp_pa
                          "sqlite:///creditbridge.db"))  # fmt: skip
     assert {d["customer_id"] for d in stored} == {"A", "B", "C"}
     assert all(d["decided_by"].startswith("alice") for d in stored)
+    shown = as_json(run(tmp_path, "credit", "decisions", "show", str(stored[0]["id"]), "--store",
+                        "sqlite:///creditbridge.db"))  # fmt: skip
+    assert shown["reproduced"] is True
     # reviewed today: nobody is due again until their class's cadence has passed
     again = as_json(run(tmp_path, "credit", "review", "--config", "creditbridge.toml", "--as-of", "2026-04-01",
                         "--format", "json", "--dry-run"))  # fmt: skip

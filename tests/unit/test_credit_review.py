@@ -9,10 +9,11 @@ owes 3,000 invoiced 80 days ago, 50 days past due (DSO 90, ADD 90): ln(odds) 3.9
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
-from creditbridge.core.credit.behaviour import due_for_review, review_customers
+from creditbridge.core.credit.behaviour import due_for_review, replay_review, review_customers, review_inputs
 from creditbridge.core.model import Application, CreditProfile, Customer, DocType, Ledger, OpenItem, Payment
 from creditbridge.core.money import Money
 from creditbridge.mappings.credit_policy import default_policy
@@ -81,3 +82,11 @@ def test_a_review_within_the_cadence_of_the_class_is_not_due() -> None:
     assert due_for_review(profiles, policy, {}, AS_OF) == ["GOOD", "LATE"]  # never reviewed: due
     # the last review put GOOD in class D (every 30 days): the review's class counts, not the ERP's
     assert due_for_review(profiles, policy, last, AS_OF, {"GOOD": "D"}) == ["GOOD", "LATE"]
+
+
+def test_a_review_is_replayed_exactly_from_its_stored_inputs() -> None:
+    policy = default_policy()
+    for proposal in review_customers(ledger(), policy, AS_OF):
+        stored = json.loads(json.dumps(review_inputs(proposal)))  # as the store keeps it: JSON, numbers as text
+        again = replay_review(policy, stored)
+        assert again.as_dict() == proposal.as_dict()
