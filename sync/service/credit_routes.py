@@ -2,8 +2,10 @@
 
 Request JSON: {"customer_id": "A", "amount": 1250.00, "currency"?: "USD", "as_of"?: "2026-03-31",
 "connection"?: "qbo-acme"}; `amount` a JSON number or a decimal string (read as Decimal, never
-float). The ledger is the store's records of the connection (its `source`); without
-"connection", the only configured connection, or the whole store when none is configured.
+float). The check reads the customer (and its group) from the store's records of the connection
+(its `source`) with the indexed narrow read (`Store.exposure_view`); without "connection", the only
+configured connection, or the whole store when none is configured. Thresholds: the credit policy
+`creditbridge serve --policy` loaded.
 Responses: 200 the decision (the same JSON as the CLI's `--format json`); 400 a bad request
 (not JSON, a missing or bad field, another currency, several connections and none named);
 404 no such customer or connection; 503 the store is unavailable.
