@@ -15,6 +15,7 @@ Pure: no I/O; amounts stay Decimal, never float.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -45,11 +46,16 @@ class OrderCurrencyError(CreditCheckError):
 
 @dataclass(frozen=True, slots=True)
 class CreditPolicy:
-    """The thresholds of the order check; `group_exposure` checks a customer together with its parent group."""
+    """The thresholds of the order check; `group_exposure` checks a customer together with its parent group.
+
+    `count_open_ar` / `count_open_orders` say which components make up the exposure (the order always counts).
+    """
 
     warn_percent: Decimal = Decimal(80)
     review_past_due_days: int = 30
     group_exposure: bool = False
+    count_open_ar: bool = True
+    count_open_orders: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +137,24 @@ class OrderDecision:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ExposureView:
+    """What the check looks at: customers, their credit profiles and their exposures as of a date.
+
+    From a ledger with `ExposureView.of_ledger`; a store builds it from indexed aggregate queries
+    (sync/store/credit_reads.py), so both modes run the same rules in `check_exposure`.
+    `exposures` needs an entry for every customer the check reads (the customer and its group).
+    """
+
+    customers: tuple[Customer, ...]
+    profiles: tuple[CreditProfile, ...]
+    exposures: Mapping[str, Exposure]
+
+    @classmethod
+    def of_ledger(cls, ledger: Ledger, as_of: date) -> ExposureView:
+        return cls(ledger.customers, ledger.profiles, exposures(ledger, as_of))
+
+
 def check_order(
     ledger: Ledger,
     customer_id: str,
@@ -143,15 +167,26 @@ def check_order(
     Raises `UnknownCustomer`, `OrderCurrencyError` (order or limit in another currency) or
     `CreditCheckError` (a negative amount).
     """
+    return check_exposure(ExposureView.of_ledger(ledger, as_of), customer_id, amount, as_of, policy)
+
+
+def check_exposure(
+    view: ExposureView,
+    customer_id: str,
+    amount: Decimal | Money,
+    as_of: date,
+    policy: CreditPolicy | None = None,
+) -> OrderDecision:
+    """`check_order` on exposures already computed (the rules of the module docstring)."""
     policy = policy or CreditPolicy()
-    customers = {c.customer_id: c for c in ledger.customers}
+    customers = {c.customer_id: c for c in view.customers}
     customer = customers.get(customer_id)
     if customer is None:
         raise UnknownCustomer(f"no customer {customer_id!r} in the ledger")
     order = _order_amount(customer, amount)
     scope = customer.parent_id if policy.group_exposure and customer.parent_id in customers else None
     scope = scope or customer.customer_id
-    members = _members(ledger, scope) if policy.group_exposure else (customer.customer_id,)
+    members = _members(view.customers, scope) if policy.group_exposure else (customer.customer_id,)
     scope_currency = customers[scope].currency
     for member in members:
         if customers[member].currency != scope_currency:
@@ -161,12 +196,12 @@ def check_order(
     if customer.currency != scope_currency:
         raise OrderCurrencyError(f"customer {customer_id} is in {customer.currency}, its group in {scope_currency}")
 
-    found = exposures(ledger, as_of)
-    open_ar = sum((found[m].open_ar for m in members), Decimal(0))
-    open_orders = sum((found[m].open_orders for m in members), Decimal(0))
+    found = view.exposures
+    open_ar = sum((found[m].open_ar for m in members), Decimal(0)) if policy.count_open_ar else Decimal(0)
+    open_orders = sum((found[m].open_orders for m in members), Decimal(0)) if policy.count_open_orders else Decimal(0)
     exposure = OrderExposure(scope_currency, open_ar, open_orders, order)
 
-    profiles = {p.customer_id: p for p in ledger.profiles}
+    profiles = {p.customer_id: p for p in view.profiles}
     limit = _profile(profiles, scope).credit_limit
     if limit is not None and limit.currency != scope_currency:
         raise OrderCurrencyError(
@@ -212,9 +247,9 @@ def _order_amount(customer: Customer, amount: Decimal | Money) -> Decimal:
     return value
 
 
-def _members(ledger: Ledger, scope: str) -> tuple[str, ...]:
+def _members(customers: tuple[Customer, ...], scope: str) -> tuple[str, ...]:
     """The parent `scope` and the customers whose parent it is, in ledger order."""
-    return tuple(c.customer_id for c in ledger.customers if c.customer_id == scope or c.parent_id == scope)
+    return tuple(c.customer_id for c in customers if c.customer_id == scope or c.parent_id == scope)
 
 
 def _profile(profiles: dict[str, CreditProfile], customer_id: str) -> CreditProfile:
@@ -247,7 +282,7 @@ def _hold_reasons(
 
 
 def _review_reasons(
-    members: tuple[str, ...], found: dict[str, Exposure], policy: CreditPolicy, currency: str
+    members: tuple[str, ...], found: Mapping[str, Exposure], policy: CreditPolicy, currency: str
 ) -> list[Reason]:
     overdue = [found[m] for m in members if found[m].oldest_past_due_days > policy.review_past_due_days]
     if not overdue:
@@ -300,14 +335,15 @@ def _figure(value: str) -> Decimal | str:
 
 
 def check_order_in(
-    ledger: Ledger,
+    ledger: Ledger | ExposureView,
     customer_id: str,
     amount: Decimal,
     currency: str | None,
     as_of: date,
     policy: CreditPolicy | None = None,
 ) -> OrderDecision:
-    """`check_order` for an amount in `currency` (default: the customer's), as the CLI and the service ask.
+    """`check_order` (or `check_exposure` on a view) for an amount in `currency` (default: the customer's), as the
+    CLI and the service ask.
 
     Raises `CreditCheckError` (`UnknownCustomer`, `OrderCurrencyError`) for what the caller can fix.
     """
@@ -318,4 +354,6 @@ def check_order_in(
         order: Money | Decimal = Money(amount, currency)
     except MoneyError as exc:
         raise CreditCheckError(str(exc)) from None
+    if isinstance(ledger, ExposureView):
+        return check_exposure(ledger, customer_id, order, as_of, policy)
     return check_order(ledger, customer_id, order, as_of, policy)

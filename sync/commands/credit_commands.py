@@ -19,13 +19,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import simplejson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from creditbridge.core.credit import CreditCheckError, OrderDecision, check_order_in
 from creditbridge.core.money import MoneyError, parse_decimal
 
 if TYPE_CHECKING:
+    from creditbridge.core.credit import ExposureView
+    from creditbridge.core.credit.policy import Policy
     from creditbridge.core.model import Ledger
+
 
 _err = Console(stderr=True)
 _out = Console(soft_wrap=True)
@@ -37,9 +41,12 @@ class CheckFormat(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `credit` group (`credit check`) to `app`."""
-    credit = typer.Typer(help="Credit checks of orders.", no_args_is_help=True)
+    """Add the `credit` group (check, policy, apply, review, decisions) to `app`."""
+    from creditbridge.sync.commands import credit_engine_commands
+
+    credit = typer.Typer(help="Credit: order checks, applications, reviews, the credit policy.", no_args_is_help=True)
     credit.command("check")(check_command)
+    credit_engine_commands.register(credit)
     app.add_typer(credit, name="credit")
 
 
@@ -61,6 +68,10 @@ def check_command(
         typer.Option("--store", help="Store URL (default: $CREDITBRIDGE_STORE_URL, else sqlite:///creditbridge.db)."),
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this source of the store.")] = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option("--policy", help="Credit policy YAML (default: $CREDITBRIDGE_CREDIT_POLICY, else the built-in)."),
+    ] = None,
 ) -> None:
     """Check a new order against the customer's credit: approve, warn, review or hold, and why."""
     check_date = _parse_date(as_of)
@@ -68,15 +79,26 @@ def check_command(
         value = parse_decimal(amount)
     except MoneyError:
         raise _fail(f"--amount {amount!r} is not an amount (expected e.g. 1250.00)") from None
-    records = _load(ledger, store, source)
+    policy = load_credit_policy(policy_file)
+    records = _load(ledger, store, source, customer, check_date, policy.order_check.group_exposure)
     try:
-        decision = check_order_in(records, customer, value, currency, check_date)
+        decision = check_order_in(records, customer, value, currency, check_date, policy.order_check)
     except CreditCheckError as exc:
         raise _fail(str(exc)) from None
     if output_format is CheckFormat.json:
         sys.stdout.write(to_json(decision) + "\n")
     else:
         _out.print(decision_table(decision))
+
+
+def load_credit_policy(path: Path | None) -> Policy:
+    """The policy of --policy, else $CREDITBRIDGE_CREDIT_POLICY, else the built-in default; exit 2 when it is bad."""
+    from creditbridge.mappings.credit_policy import PolicyError, policy_from_environment
+
+    try:
+        return policy_from_environment(path)
+    except PolicyError as exc:
+        raise _fail(f"the credit policy has errors:\n{exc}") from None
 
 
 def to_json(decision: OrderDecision) -> str:
@@ -107,7 +129,10 @@ def decision_table(decision: OrderDecision) -> Table:
     return table
 
 
-def _load(ledger: Path | None, store: str | None, source: str | None) -> Ledger:
+def _load(
+    ledger: Path | None, store: str | None, source: str | None, customer: str, as_of: date, group: bool
+) -> Ledger | ExposureView:
+    """The whole ledger folder, or the store's narrow read of the customer (and group) the check looks at."""
     from creditbridge.adapters.files import LedgerError, read_ledger
 
     if ledger is not None:
@@ -127,9 +152,13 @@ def _load(ledger: Path | None, store: str | None, source: str | None) -> Ledger:
         )
     try:
         with Store.open(url) as opened:
-            return opened.load_ledger(source=source)
+            found = opened.exposure_view(customer, as_of, source, group)
     except StoreError as exc:
         raise _fail(str(exc), 3) from None
+    if found is None:
+        where = f"source {source!r} of the store" if source else "the store"
+        raise _fail(f"no customer {customer!r} in {where}")
+    return found
 
 
 def _parse_date(text: str | None) -> date:
@@ -142,5 +171,5 @@ def _parse_date(text: str | None) -> date:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    _err.print(f"[bold red]error:[/] {message}", highlight=False)
+    _err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)

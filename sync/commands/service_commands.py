@@ -56,14 +56,21 @@ def serve_command(
     drain_interval: Annotated[
         float, typer.Option("--drain-interval", min=0.1, help="Seconds between passes over the webhook queue.")
     ] = 5.0,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option("--policy", help="Credit policy YAML for /credit/check (default: $CREDITBRIDGE_CREDIT_POLICY, "
+                     "else the built-in)."),
+    ] = None,
 ) -> None:
-    """Run the HTTP service: /health and the QuickBooks webhook receiver, draining the queue in the background."""
+    """Run the HTTP service: /health, POST /credit/check and the QuickBooks webhook receiver, draining the queue."""
+    from creditbridge.sync.commands.credit_commands import load_credit_policy
     from creditbridge.sync.service.server import run_server
     from creditbridge.sync.store import StoreError
 
     config = _config(config_file)
+    policy = load_credit_policy(policy_file)
     try:
-        run_server(config, host, port, drain_interval)
+        run_server(config, host, port, drain_interval, policy.order_check)
     except StoreError as exc:
         raise _fail(str(exc), EXIT_STORE) from None
 

@@ -28,6 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from creditbridge.core.credit import CreditPolicy
 from creditbridge.sync.composition import open_store
 from creditbridge.sync.config import Config, ConnectionConfig
 from creditbridge.sync.logs import get_logger
@@ -68,7 +69,13 @@ class StoreHolder:
                 self._store = None
 
 
-def create_app(config: Config, *, store: Store | None = None, on_enqueued: Callable[[], None] | None = None) -> FastAPI:
+def create_app(
+    config: Config,
+    *,
+    store: Store | None = None,
+    on_enqueued: Callable[[], None] | None = None,
+    policy: CreditPolicy | None = None,
+) -> FastAPI:
     """The service for `config`; `store` if already open (else opened on first use, closed at shutdown).
 
     `on_enqueued` is called after a webhook queued a pull (the server wakes its drainer with it).
@@ -82,7 +89,7 @@ def create_app(config: Config, *, store: Store | None = None, on_enqueued: Calla
 
     app = FastAPI(title="creditbridge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = holder
-    app.include_router(credit_router(config, holder))
+    app.include_router(credit_router(config, holder, policy))
 
     @app.get("/health")
     def health() -> JSONResponse:

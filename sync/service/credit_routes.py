@@ -2,8 +2,10 @@
 
 Request JSON: {"customer_id": "A", "amount": 1250.00, "currency"?: "USD", "as_of"?: "2026-03-31",
 "connection"?: "qbo-acme"}; `amount` a JSON number or a decimal string (read as Decimal, never
-float). The ledger is the store's records of the connection (its `source`); without
-"connection", the only configured connection, or the whole store when none is configured.
+float). The check reads the customer (and its group) from the store's records of the connection
+(its `source`) with the indexed narrow read (`Store.exposure_view`); without "connection", the only
+configured connection, or the whole store when none is configured. Thresholds: the credit policy
+`creditbridge serve --policy` loaded.
 Responses: 200 the decision (the same JSON as the CLI's `--format json`); 400 a bad request
 (not JSON, a missing or bad field, another currency, several connections and none named);
 404 no such customer or connection; 503 the store is unavailable.
@@ -20,7 +22,7 @@ import simplejson
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from creditbridge.core.credit import CreditCheckError, OrderDecision, UnknownCustomer, check_order_in
+from creditbridge.core.credit import CreditCheckError, CreditPolicy, OrderDecision, UnknownCustomer, check_order_in
 from creditbridge.core.money import MoneyError, parse_decimal
 from creditbridge.sync.config import Config
 from creditbridge.sync.store import StoreError
@@ -35,9 +37,13 @@ class _BadRequest(Exception):
         self.status = status
 
 
-def credit_router(config: Config, holder: StoreHolder) -> APIRouter:
-    """The `/credit/check` route on the store of `holder`, connections of `config`."""
+def credit_router(config: Config, holder: StoreHolder, policy: CreditPolicy | None = None) -> APIRouter:
+    """The `/credit/check` route on the store of `holder`, connections of `config`, thresholds of `policy`.
+
+    Each check reads only the customer (and its group) with the store's indexed narrow read.
+    """
     router = APIRouter()
+    thresholds = policy or CreditPolicy()
 
     @router.post("/credit/check")
     async def credit_check(request: Request) -> Response:
@@ -49,8 +55,10 @@ def credit_router(config: Config, holder: StoreHolder) -> APIRouter:
             return _json({"error": str(exc)}, exc.status)
 
         def check() -> OrderDecision:
-            ledger = holder.get().load_ledger(source=source)
-            return check_order_in(ledger, customer_id, amount, currency, as_of)
+            view = holder.get().exposure_view(customer_id, as_of, source, thresholds.group_exposure)
+            if view is None:
+                raise UnknownCustomer(f"no customer {customer_id!r} in the store")
+            return check_order_in(view, customer_id, amount, currency, as_of, thresholds)
 
         try:
             decision = await run_in_threadpool(check)

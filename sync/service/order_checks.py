@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from creditbridge.core.credit import CreditCheckError, OrderDecision, check_order
+from creditbridge.core.credit import CreditCheckError, CreditPolicy, OrderDecision, check_order
 from creditbridge.core.model import OrderStatus
 from creditbridge.sync.logs import get_logger
 from creditbridge.sync.store import Store
@@ -23,8 +23,11 @@ _log = get_logger("creditbridge.service")
 ACTOR = "creditbridge-order-check"
 
 
-def check_named_orders(store: Store, connection: str, order_keys: set[str], run_id: str) -> list[OrderDecision]:
-    """Check each open order in `order_keys` and audit the decision; unknown or closed orders are skipped."""
+def check_named_orders(
+    store: Store, connection: str, order_keys: set[str], run_id: str, policy: CreditPolicy | None = None
+) -> list[OrderDecision]:
+    """Check each open order in `order_keys` (thresholds of `policy`) and audit the decision; unknown or closed
+    orders are skipped."""
     if not order_keys:
         return []
     ledger = store.load_ledger(source=connection)
@@ -35,7 +38,7 @@ def check_named_orders(store: Store, connection: str, order_keys: set[str], run_
             continue
         others = replace(ledger, orders=tuple(o for o in ledger.orders if o.order_number != order.order_number))
         try:
-            decision = check_order(others, order.customer_id, order.amount, now.date())
+            decision = check_order(others, order.customer_id, order.amount, now.date(), policy)
         except CreditCheckError as exc:
             _log.warning("order_check.skipped", connection=connection, order=order.order_number, reason=str(exc))
             continue

@@ -10,17 +10,27 @@ from __future__ import annotations
 
 import uvicorn
 
+from creditbridge.core.credit import CreditPolicy
 from creditbridge.sync.composition import open_store
 from creditbridge.sync.config import Config
 from creditbridge.sync.service.app import create_app
 from creditbridge.sync.service.worker import QueueDrainer
 
 
-def run_server(config: Config, host: str = "127.0.0.1", port: int = 8080, drain_interval: float = 5.0) -> None:
-    """Serve until SIGINT/SIGTERM, then let the drainer finish its pull; `StoreError` if the store is down."""
+def run_server(
+    config: Config,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    drain_interval: float = 5.0,
+    policy: CreditPolicy | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM, then let the drainer finish its pull; `StoreError` if the store is down.
+
+    `policy` gives the thresholds of POST /credit/check and of webhook order checks (default: the built-in).
+    """
     store = open_store(config)
-    drainer = QueueDrainer(config, store, drain_interval)
-    app = create_app(config, store=store, on_enqueued=drainer.wake)
+    drainer = QueueDrainer(config, store, drain_interval, policy)
+    app = create_app(config, store=store, on_enqueued=drainer.wake, policy=policy)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, server_header=False))
     drainer.start()
     try:

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from creditbridge.core.credit import CreditPolicy
 from creditbridge.core.ports import ChangeReader, Entity
 from creditbridge.sync.composition import adapter_for
 from creditbridge.sync.config import Config, ConfigError
@@ -58,7 +59,9 @@ class DrainResult:
         }
 
 
-def drain_pull_requests(config: Config, store: Store, *, max_requests: int | None = None) -> list[DrainResult]:
+def drain_pull_requests(
+    config: Config, store: Store, *, max_requests: int | None = None, policy: CreditPolicy | None = None
+) -> list[DrainResult]:
     """Claim the queued requests of each connection (at most `max_requests` each), pull, mark them.
 
     Safe to run concurrently with itself: rows are claimed with a conditional UPDATE
@@ -70,12 +73,17 @@ def drain_pull_requests(config: Config, store: Store, *, max_requests: int | Non
         with job_run("webhook-drain", connection=connection) as run_id:
             claimed = queue.claim(store.engine, connection, run_id, max_requests=max_requests)
             if claimed:
-                results.append(_pull_claimed(config, store, connection, run_id, claimed))
+                results.append(_pull_claimed(config, store, connection, run_id, claimed, policy))
     return results
 
 
 def _pull_claimed(
-    config: Config, store: Store, connection: str, run_id: str, claimed: list[queue.PullRequest]
+    config: Config,
+    store: Store,
+    connection: str,
+    run_id: str,
+    claimed: list[queue.PullRequest],
+    policy: CreditPolicy | None = None,
 ) -> DrainResult:
     wanted = {entity for request in claimed for entity in request.entities}
     ids = tuple(r.id for r in claimed)
@@ -107,18 +115,18 @@ def _pull_claimed(
         return ended(str(exc) or type(exc).__name__, partial)
     _log.info("webhook_drain.pulled", requests=list(ids), rows=summary.rows_written)
     if Entity.ORDERS in entities:
-        check_named_orders(store, connection, {key for r in claimed for key in r.orders}, run_id)
+        check_named_orders(store, connection, {key for r in claimed for key in r.orders}, run_id, policy)
     return ended(None, summary, entities)
 
 
 class QueueDrainer(threading.Thread):
     """A daemon thread draining the queue every `interval` seconds, or at once when `wake` is called."""
 
-    def __init__(self, config: Config, store: Store, interval: float = 5.0) -> None:
+    def __init__(self, config: Config, store: Store, interval: float = 5.0, policy: CreditPolicy | None = None) -> None:
         super().__init__(name="creditbridge-queue-drainer", daemon=True)
-        self.config, self.store, self.interval = config, store, interval
+        self.config, self.store, self.interval, self.policy = config, store, interval, policy
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def wake(self) -> None:
         """Drain now (called when a webhook queued a request)."""
@@ -126,15 +134,15 @@ class QueueDrainer(threading.Thread):
 
     def stop(self, timeout: float | None = 30.0) -> None:
         """Finish the current pull, then end the thread."""
-        self._stop.set()
+        self._stopping.set()
         self._wake.set()
         if self.is_alive():
             self.join(timeout)
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
-                drain_pull_requests(self.config, self.store)
+                drain_pull_requests(self.config, self.store, policy=self.policy)
             except Exception as exc:  # a store outage must not kill the thread; the next pass retries
                 _log.error("webhook_drain.error", error=str(exc), error_type=type(exc).__name__)
             self._wake.wait(self.interval)

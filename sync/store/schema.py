@@ -188,6 +188,7 @@ REPLICA_TABLES: tuple[sa.Table, ...] = (customers, open_items, payments, applica
 # here registers them, so `metadata` always describes the whole schema the migrations create.
 from creditbridge.sync.store import (  # noqa: E402, F401
     collections_tables,
+    credit_tables,
     pull_tables,
     reconcile_tables,
     secret_tables,

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Self
 
 import sqlalchemy as sa
 
 from creditbridge.core.columns import LedgerColumns
+from creditbridge.core.credit import ExposureView
 from creditbridge.core.model import Ledger
-from creditbridge.sync.store import loader, migrate, schema
+from creditbridge.sync.store import credit_reads, loader, migrate, schema
 from creditbridge.sync.store.engine import create_store_engine, display_url
 from creditbridge.sync.store.errors import StoreError, StoreUnavailable
 from creditbridge.sync.store.importer import EntityCounts, ImportSummary, LedgerTablesLike, Progress, run_import
@@ -136,6 +137,14 @@ class Store:
     def load_ledger(self, source: str | None = None, known_at: datetime | None = None) -> Ledger:
         """The same selection as `load_columns`, as core records (use for small ledgers)."""
         return loader.load_ledger(self.engine, source, known_at)
+
+    def exposure_view(
+        self, customer_id: str, as_of: date, source: str | None = None, group: bool = False
+    ) -> ExposureView | None:
+        """What the order-time credit check of one customer reads, from indexed sums (`credit_reads`); None if
+        the customer is unknown."""
+        with self.engine.connect() as conn:
+            return credit_reads.load_exposure_view(conn, customer_id, as_of, source, group)
 
     def latest_import(self, source: str | None = None) -> ImportRecord | None:
         """The last finished import (of `source`, if given), or None if there was none."""

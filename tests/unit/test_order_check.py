@@ -236,3 +236,11 @@ def test_as_credit_decision() -> None:
     found = check_order(ledger(), "X", D("450"), AS_OF)
     assert replace(found.as_credit_decision(), reasons=()).outcome == "warn"
     assert found.as_credit_decision().exposure == usd("800")
+
+
+def test_a_policy_that_leaves_open_orders_out_of_exposure_approves_what_they_would_push_near_the_limit() -> None:
+    # with the order 100 counted: 250 + 100 + 450 = 800 -> warn; without it: 700 = 70 % -> approve
+    assert check_order(ledger(), "X", D("450"), AS_OF).decision == "warn"
+    decision = check_order(ledger(), "X", D("450"), AS_OF, CreditPolicy(count_open_orders=False))
+    assert decision.decision == "approve"
+    assert decision.exposure.open_orders == 0 and decision.exposure.total == D("700")
