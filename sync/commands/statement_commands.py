@@ -75,9 +75,29 @@ def statements_command(
 
 
 def _load(ledger: Path | None, store: str | None, source: str | None) -> Ledger:
-    from creditbridge.sync.commands.credit_commands import _load as load_records
+    """The whole ledger: the folder read strictly, or one source (or all) of the store."""
+    from creditbridge.adapters.files import LedgerError, read_ledger
 
-    return load_records(ledger, store, source)
+    if ledger is not None:
+        try:
+            return read_ledger(ledger).to_ledger()
+        except LedgerError as exc:
+            raise _fail(f"the ledger has errors:\n{exc}") from None
+    from creditbridge.sync.settings import sqlite_file_of, store_url_from_env
+    from creditbridge.sync.store import Store, StoreError
+
+    url = store or store_url_from_env()
+    missing = sqlite_file_of(url)
+    if missing is not None and not missing.exists():
+        raise _fail(
+            f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR), "
+            "give --store URL, or read a folder directly with --ledger DIR"
+        )
+    try:
+        with Store.open(url) as opened:
+            return opened.load_ledger(source=source)
+    except StoreError as exc:
+        raise _fail(str(exc), 3) from None
 
 
 def _parse_date(text: str, option: str) -> date:
