@@ -295,13 +295,14 @@ def _register_areas() -> None:
         credit_commands,
         pull_commands,
         quickbooks_commands,
+        scheduling_commands,
         service_commands,
         simulator_commands,
         writeback_commands,
     )
 
     areas = (config_commands, pull_commands, writeback_commands, service_commands, quickbooks_commands,
-             simulator_commands, credit_commands)  # fmt: skip
+             simulator_commands, credit_commands, scheduling_commands)  # fmt: skip
     for area in areas:
         area.register(app)
 
