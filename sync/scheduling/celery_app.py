@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from celery import Celery, Task
 
 from creditbridge.sync.config import Config, ConfigError, load_config
-from creditbridge.sync.logs import get_logger
+from creditbridge.sync.logs import configure_logging, get_logger
 from creditbridge.sync.scheduling import leases
 from creditbridge.sync.scheduling.runner import execute
 from creditbridge.sync.store import Store, StoreError
@@ -73,6 +73,7 @@ def make_app(config: Config) -> Celery:
         broker_transport_options=transport,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
         worker_cancel_long_running_tasks_on_connection_loss=True,
         worker_send_task_events=False,
         timezone="UTC",
@@ -121,6 +122,7 @@ def _worker_state() -> tuple[Config, Store]:
     """The config ($CREDITBRIDGE_CONFIG) and a store per worker process (never shared across fork)."""
     if _state.get("pid") != os.getpid():
         config = load_config(None)
+        configure_logging(config.log_format, config.log_level)  # Celery set up logging its own way before the fork
         _state.update(pid=os.getpid(), config=config, store=Store.open(config.store_url))
     return _state["config"], _state["store"]
 

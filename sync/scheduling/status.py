@@ -1,8 +1,9 @@
 """`creditbridge status`: what monitoring needs to know, and whether a person must act.
 
 The cursor age is the time since the connection's least recently finished sweep (when its
-oldest cursor last moved), on our clock, not the ERP's. Needs a person (exit 1): a conflict not yet resolved, a change waiting for approval, a last
-run that failed, or a pull cursor older than `stale_cursor_hours` (the ERP has not been read).
+oldest cursor last moved), on our clock, not the ERP's. Needs a person (exit 1): a conflict not
+yet resolved, a change waiting for approval, a last run that failed, or a cursor older than
+`stale_cursor_hours` (the ERP has not been read).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ Slots are fast: a sixth, leading seconds field (`seconds_field = true`), every 2
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -112,7 +113,7 @@ def test_two_schedulers_run_each_job_once_per_slot(store_url: str, tmp_path: Pat
         by_job[e["connection"], e["job"]].append((e["started"], e["finished"]))
     for spans in by_job.values():  # one job per connection at a time: the executions never overlap
         spans.sort()
-        assert all(later[0] >= earlier[1] for earlier, later in zip(spans, spans[1:], strict=False))
+        assert all(later[0] >= earlier[1] for earlier, later in itertools.pairwise(spans))
 
 
 def test_a_killed_holders_run_is_taken_over_once_after_its_lease_expires(store_url: str, tmp_path: Path) -> None:
