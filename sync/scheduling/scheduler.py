@@ -136,10 +136,14 @@ class Scheduler:
         finally:
             self.close()
 
-    def close(self) -> None:
-        """Wait for the running jobs (their outcome is recorded), then free the threads."""
-        self.pool.shutdown(wait=True)
+    def settle(self) -> None:
+        """Wait for the running jobs (each records its own outcome)."""
         for future in self.running.values():
-            if future.done() and future.exception() is None:
+            if future.exception() is None:
                 self.ended.append(future.result())
         self.running.clear()
+
+    def close(self) -> None:
+        """Wait for the running jobs, then free the threads."""
+        self.settle()
+        self.pool.shutdown(wait=True)

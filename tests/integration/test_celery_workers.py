@@ -83,10 +83,9 @@ def test_a_worker_killed_mid_task_has_its_run_redelivered_and_applied_once(
     )  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(SUPPORT), "CB_PROBE_SLEEP": "120", "CB_PROBE_RETRY_SLEEP": "0.3"}
     logs = [tmp_path / f"worker-{n}.log" for n in range(2)]
+    command = [CREDITBRIDGE, "worker", "--config", str(config), "--concurrency", "1", "--loglevel", "warning"]
     workers = [
-        subprocess.Popen([CREDITBRIDGE, "worker", "--config", str(config), "--concurrency", "1", "--loglevel",
-                          "warning"], env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                         stderr=log.open("w"))  # fmt: skip
+        subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=log.open("w"))
         for log in logs
     ]
     app = make_app(load_config(config))
