@@ -222,6 +222,15 @@ class ScheduleConfig(BaseModel):
                 raise ValueError(f'extra job {name!r}: {target!r} must look like "package.module:function"')
         return value
 
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> ScheduleConfig:
+        if self.heartbeat_seconds is not None and self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError(
+                f"heartbeat_seconds ({self.heartbeat_seconds:g}) must be shorter than lease_seconds "
+                f"({self.lease_seconds:g}), or a live holder's lease expires between two heartbeats"
+            )
+        return self
+
     @property
     def heartbeat(self) -> float:
         return self.heartbeat_seconds or self.lease_seconds / 3

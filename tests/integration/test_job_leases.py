@@ -112,3 +112,27 @@ def test_a_celery_slot_is_enqueued_once(store: Store) -> None:
     got = leases.claim(store.engine, "acme", "pull", holder="w", ttl=30, now=T0, trigger="celery", run_id=first)
     assert isinstance(got, leases.Claim) and got.attempts == 1
     assert leases.queued_before(store.engine, T0 + timedelta(seconds=1)) == []
+
+
+def test_status_asks_for_a_person_for_a_failed_last_run_and_a_stale_cursor(store: Store, store_url: str) -> None:
+    from creditbridge.sync.scheduling.status import gather
+    from creditbridge.sync.store.pull_tables import pull_state
+
+    config = Config(store_url=store_url, connections=[{"name": "acme", "erp": "memory"}, {"name": "beta", "erp": "memory"}],
+                    schedule={"stale_cursor_hours": 24})  # fmt: skip
+    failed = leases.claim(store.engine, "acme", "pull", holder="a", ttl=30, now=T0, trigger="schedule", slot=SLOT)
+    assert isinstance(failed, leases.Claim)
+    leases.finish(store.engine, failed, "failed", T0 + timedelta(seconds=3), detail=None, error="ErpUnavailable: 503")
+    with store.engine.begin() as conn:
+        for name, finished in (("acme", T0 - timedelta(hours=30)), ("beta", T0 - timedelta(hours=2))):
+            conn.execute(sa.insert(pull_state).values(connection=name, entity="customers", updated_at=finished.replace(tzinfo=None),
+                                                      last_sweep_finished_at=finished.replace(tzinfo=None)))  # fmt: skip
+    found = gather(config, store, T0)
+    assert not found.ok
+    assert found.attention == [
+        "acme: the last pull run failed: ErpUnavailable: 503",
+        "acme: the pull cursor is 30.0 h old (more than 24 h): the ERP has not been read",
+    ]
+    beta = found.as_dict()["connections"][1]
+    assert (beta["cursor_age_hours"], beta["cursor_stale"], beta["last_runs"]) == (2.0, False, [])
+    assert found.as_dict()["connections"][0]["last_runs"][0]["duration_seconds"] == 3.0
