@@ -94,7 +94,7 @@ def main() -> None:
     engine = sa.create_engine(store_url)
     print(f"{args.companies} companies ({args.customers} customers, {args.invoices} invoices each), "
           f"{args.workers} workers, broker {args.broker.split('://')[0]}, store PostgreSQL; load {os.getloadavg()[0]:.1f}")
-    print(f"| round | jobs | wall s | jobs/min | job s (median) | job s (p95) |\n|---|---|---|---|---|---|")
+    print("| round | jobs | wall s | jobs/min | job s (median) | job s (p95) |\n|---|---|---|---|---|---|")
     try:
         for number, (label, job) in enumerate(ROUNDS):
             slot = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=number)
