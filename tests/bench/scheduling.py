@@ -6,12 +6,14 @@ from one sample company (`generate_sample_company`, cached in tests/bench/data/)
 PostgreSQL database; the benchmark enqueues one run per company, the way `creditbridge schedule
 --celery` does (`leases.enqueue` + `send`), and times each round until every run has ended:
 
-    0. plan, nothing to do    a job with almost no work: what claiming, leasing and recording cost
-    1. pull, first load       every company's customers, items, payments, orders into the store
-    2. run (the whole cycle)  pull (no changes) → review holds → plan → push the holds to the ERP
-    3. pull, nothing changed  the steady state of a frequent schedule
+    0. noop                   a job doing nothing: what claiming, leasing and recording cost
+    1. plan, first use        reads only; each simulated ERP seeds itself from the ledger
+    2. pull, first load       every company's customers, items, payments, orders into the store
+    3. run (the whole cycle)  pull (no changes) → review holds → plan → push the holds to the ERP
+    4. pull, nothing changed  the steady state of a frequent schedule
 
     .venv/bin/python tests/bench/scheduling.py                       # 50 companies, 2 workers
+    .venv/bin/python tests/bench/scheduling.py --rounds noop,pull        # some rounds only
     .venv/bin/python tests/bench/scheduling.py --companies 200 --workers 4 --customers 100 --invoices 2000
 
 Needs PostgreSQL (127.0.0.1:5432, trust auth, database `test`) and Redis (127.0.0.1:6379).
@@ -39,11 +41,23 @@ from creditbridge.sync.config import load_config
 from creditbridge.sync.sample_company import generate_sample_company
 from creditbridge.sync.scheduling import leases
 from creditbridge.sync.scheduling.celery_app import make_app, send
+from creditbridge.sync.scheduling.registry import JobContext, JobResult
 from creditbridge.sync.store import Store
 
 DATA = Path(__file__).parent / "data"
 CREDITBRIDGE = str(Path(sys.executable).parent / "creditbridge")
-ROUNDS = (("plan, nothing to do (the scheduling overhead)", "plan"), ("pull, first load", "pull"), ("run: pull, review, plan, push", "run"), ("pull, nothing changed", "pull"))
+ROUNDS = {
+    "noop": ("a job that does nothing: claim, lease, heartbeat, record", "noop"),
+    "plan": ("plan, first use (builds each simulated ERP from the ledger)", "plan"),
+    "pull": ("pull, first load", "pull"),
+    "run": ("run: pull, review, plan, push", "run"),
+    "pull-again": ("pull, nothing changed", "pull"),
+}
+
+
+def noop_job(ctx: JobContext) -> JobResult:
+    """The benchmark's empty job (run by the workers as `[schedule.extra_jobs] noop`)."""
+    return JobResult("ok", "nothing")
 
 
 def ledger(customers: int, invoices: int) -> Path:
@@ -62,6 +76,7 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=400, help="invoices per company")
     parser.add_argument("--admin-url", default="postgresql+psycopg://root@127.0.0.1:5432/test")
     parser.add_argument("--broker", default=f"redis://127.0.0.1:6379/{random.randint(1, 15)}")
+    parser.add_argument("--rounds", default=",".join(ROUNDS), help=f"some of {', '.join(ROUNDS)}, in order")
     args = parser.parse_args()
 
     seed = ledger(args.customers, args.invoices)
@@ -80,7 +95,7 @@ def main() -> None:
     )
     config_path.write_text(
         f'store_url = "{store_url}"\n{connections}[schedule]\nbroker_url = "{args.broker}"\nqueue = "{queue}"\n'
-        "lease_seconds = 60\ntask_time_limit = 600\n",
+        "lease_seconds = 60\ntask_time_limit = 600\n[schedule.extra_jobs]\nnoop = \"scheduling:noop_job\"\n",
         encoding="utf-8",
     )
     config = load_config(config_path)
@@ -88,7 +103,8 @@ def main() -> None:
     app = make_app(config)
     workers = [
         subprocess.Popen([CREDITBRIDGE, "worker", "--config", str(config_path), "--concurrency", "1", "--loglevel",
-                          "error"], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          "error"], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
         for _ in range(args.workers)
     ]  # fmt: skip
     engine = sa.create_engine(store_url)
@@ -96,11 +112,13 @@ def main() -> None:
           f"{args.workers} workers, broker {args.broker.split('://')[0]}, store PostgreSQL; load {os.getloadavg()[0]:.1f}")
     print("| round | jobs | wall s | jobs/min | job s (median) | job s (p95) |\n|---|---|---|---|---|---|")
     try:
-        for number, (label, job) in enumerate(ROUNDS):
+        rounds = [("warm-up", "noop", args.workers), *((*ROUNDS[name], args.companies)
+                                                        for name in args.rounds.split(","))]  # fmt: skip
+        for number, (label, job, companies) in enumerate(rounds):
             slot = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=number)
             started = time.monotonic()
             ids = []
-            for n in range(args.companies):
+            for n in range(companies):
                 run_id = leases.enqueue(engine, f"co{n:03d}", job, slot, datetime.now(UTC))
                 assert run_id is not None
                 ids.append(run_id)
@@ -113,6 +131,8 @@ def main() -> None:
                     break
                 time.sleep(0.1)
             wall = time.monotonic() - started
+            if label == "warm-up":  # the workers are up and connected: time the rounds from here
+                continue
             durations = sorted(d for _, d in rows)
             outcomes = {s for s, _ in rows}
             p95 = durations[int(0.95 * (len(durations) - 1))]
