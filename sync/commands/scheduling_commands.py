@@ -103,9 +103,11 @@ def schedule_command(
     celery: Annotated[
         bool, typer.Option("--celery", help="Enqueue due jobs for Celery workers instead of running them here.")
     ] = False,
-    once: Annotated[bool, typer.Option("--once", help="One pass over what is due now (wait for it), then exit.")] = (
-        False
-    ),
+    once: Annotated[
+        bool,
+        typer.Option("--once", help="One pass over what is due now, then exit (1: a job left work for a person; "
+                     "4: a job failed)."),
+    ] = False,
     concurrency: Annotated[
         int,
         typer.Option(
@@ -163,6 +165,11 @@ def schedule_command(
                    + (f" ({end.error})" if end.error else ""), highlight=False, markup=False)  # fmt: skip
     for run_id in scheduler.enqueued:
         _err.print(f"enqueued run {run_id}", highlight=False)
+    outcomes = {end.status for end in scheduler.ended} if once else set()  # a daemon's stop is not a job's failure
+    if "failed" in outcomes:
+        raise typer.Exit(EXIT_FAILED)
+    if "attention" in outcomes:
+        raise typer.Exit(EXIT_ATTENTION)
 
 
 @jobs_app.command("list")

@@ -77,6 +77,7 @@ class Scheduler:
         self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="creditbridge-job")
         self.ended: list[RunEnd] = []
         self.enqueued: list[str] = []
+        self.resent: dict[str, datetime] = {}
 
     def tick(self) -> None:
         """Claim (or enqueue) every due slot once."""
@@ -113,8 +114,10 @@ class Scheduler:
         if self.sender is not None:
             stale = now - timedelta(seconds=schedule.requeue_after_seconds)
             for run_id in leases.queued_before(self.store.engine, stale):
-                _log.warning("job.requeued", run_id=run_id)
-                self.sender(run_id)
+                if self.resent.get(run_id, stale) <= stale:  # once per requeue_after_seconds, not every tick
+                    _log.warning("job.requeued", run_id=run_id)
+                    self.sender(run_id)
+                    self.resent[run_id] = now
 
     def wait_seconds(self) -> float:
         """Until the next slot of any entry, at most `poll_seconds` (a busy lease is retried by then)."""

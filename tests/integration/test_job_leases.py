@@ -136,3 +136,29 @@ def test_status_asks_for_a_person_for_a_failed_last_run_and_a_stale_cursor(store
     beta = found.as_dict()["connections"][1]
     assert (beta["cursor_age_hours"], beta["cursor_stale"], beta["last_runs"]) == (2.0, False, [])
     assert found.as_dict()["connections"][0]["last_runs"][0]["duration_seconds"] == 3.0
+
+
+def test_a_celery_scheduler_enqueues_each_slot_once_and_resends_a_run_stuck_in_the_queue(
+    store: Store, store_url: str
+) -> None:
+    config = Config(store_url=store_url, connections=[{"name": "acme", "erp": "memory"}],
+                    schedule={"jobs": {"pull": "0 * * * *"}, "requeue_after_seconds": 900})  # fmt: skip
+    clock = [datetime(2026, 12, 3, 10, 1, tzinfo=UTC)]
+    sent: list[str] = []
+    first = Scheduler(config, store, holder="s1", sender=sent.append, clock=lambda: clock[0])
+    second = Scheduler(config, store, holder="s2", sender=sent.append, clock=lambda: clock[0])
+    first.tick()
+    second.tick()
+    assert len(sent) == 1, "the 10:00 slot is enqueued once, by one of the two schedulers"
+    clock[0] = datetime(2026, 12, 3, 10, 17, tzinfo=UTC)  # still queued 16 minutes later: the message may be lost
+    first.tick()
+    first.tick()
+    assert sent == [sent[0], sent[0]], "sent again once, not at every tick"
+    got = leases.claim(store.engine, "acme", "pull", holder="w", ttl=30, now=clock[0], trigger="celery",
+                       run_id=sent[0])  # fmt: skip
+    assert isinstance(got, leases.Claim)
+    clock[0] = datetime(2026, 12, 3, 10, 40, tzinfo=UTC)
+    first.tick()
+    assert len(sent) == 2, "a claimed run is never sent again"
+    first.close()
+    second.close()
