@@ -174,6 +174,16 @@ hold_when_past_due_days_over = 90   # hold when an invoice is more than this man
 min_past_due_amount = 0             # ... and more than this amount is past due
 release_when_clear = true           # ask to release a hold once no rule applies (releases follow [policy])
 
+[schedule]                          # creditbridge schedule (or Celery workers) runs these; see README, Scheduling
+timezone = "UTC"                    # cron expressions are read in this time zone (e.g. "Europe/Berlin")
+lease_seconds = 300                 # a job's lease; a holder that died frees it after this long
+# broker_url = "redis://127.0.0.1:6379/0"   # for creditbridge worker / schedule --celery (or amqp://...)
+
+[schedule.jobs]                     # job = cron expression, for every connection ("off" in
+# pull = "*/15 * * * *"             # [schedule.connections.NAME] turns one off for a connection)
+# run = "0 6 * * 1-5"               # pull, review holds, push, on weekdays at 06:00
+# report = "0 7 * * MON"            # the AR report, Mondays at 07:00
+
 {_CONNECTION_BLOCKS[erp]}"""
 
 

@@ -271,7 +271,7 @@ def worker_command(
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Worker processes (one task each).")] = 2,
     loglevel: Annotated[str, typer.Option("--loglevel", help="Celery's log level.")] = "info",
 ) -> None:
-    """A Celery worker running scheduled jobs from the broker in [schedule] (Redis or RabbitMQ)."""
+    """A Celery worker running scheduled jobs from the broker_url of the schedule section (Redis or RabbitMQ)."""
     import os
 
     from creditbridge.sync.config import CONFIG_ENV, ConfigError, config_path
