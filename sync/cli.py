@@ -344,6 +344,7 @@ def _register_areas() -> None:
         pull_commands,
         quickbooks_commands,
         reconcile_commands,
+        scheduling_commands,
         service_commands,
         simulator_commands,
         statement_commands,
@@ -352,7 +353,7 @@ def _register_areas() -> None:
 
     areas = (config_commands, pull_commands, writeback_commands, service_commands, quickbooks_commands,
              simulator_commands, credit_commands, reconcile_commands, statement_commands,
-             collections_commands)  # fmt: skip
+             collections_commands, scheduling_commands)  # fmt: skip
     for area in areas:
         area.register(app)
 

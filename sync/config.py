@@ -25,11 +25,23 @@ import re
 import tomllib
 from collections.abc import Sequence
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -72,6 +84,44 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(i) for i in self.issues) if self.issues else message)
 
 
+SCHEDULE_OFF = "off"
+"""A cron expression that turns a job off for one connection (where [schedule.jobs] turns it on)."""
+
+
+def _cron(expression: str, info: ValidationInfo) -> str:
+    """A cron expression cronsim accepts: 5 fields, or 6 (seconds first) with `seconds_field = true`."""
+    from cronsim import CronSim, CronSimError
+
+    text = " ".join(expression.split())
+    if text == SCHEDULE_OFF:
+        return text
+    fields = len(text.split())
+    with_seconds = bool(info.data.get("seconds_field")) if info.data else False
+    wanted = 6 if with_seconds else 5
+    if fields != wanted:
+        form = "second minute hour day month weekday" if with_seconds else "minute hour day month weekday"
+        raise ValueError(f"a cron expression has {wanted} fields ({form}), {text!r} has {fields}")
+    try:
+        CronSim(text, datetime(2026, 1, 1, tzinfo=UTC))
+    except CronSimError as exc:
+        raise ValueError(f"{text!r} is not a cron expression: {exc}") from None
+    return text
+
+
+def _job_name(name: str, info: ValidationInfo) -> str:
+    from creditbridge.sync.scheduling.registry import JOBS
+
+    extra = (info.data or {}).get("extra_jobs") or {}
+    if name not in JOBS and name not in extra:
+        known = ", ".join(sorted([*JOBS, *extra]))
+        raise ValueError(f"unknown job {name!r} (jobs: {known}; your own go in [schedule.extra_jobs])")
+    return name
+
+
+CronExpression = Annotated[str, AfterValidator(_cron)]
+JobName = Annotated[str, AfterValidator(_job_name)]
+
+
 class ConnectionConfig(BaseModel):
     """One ERP company creditbridge reads from and writes back to."""
 
@@ -80,7 +130,9 @@ class ConnectionConfig(BaseModel):
     name: str = Field(pattern=CONNECTION_NAME, description="The `source` of its records in the store.")
     erp: ErpKind
     mapping: Path | None = Field(default=None, description="YAML mapping file (relative to the config file).")
-    schedule: str | None = Field(default=None, description="Cron expression for the scheduler.")
+    schedule: CronExpression | None = Field(
+        default=None, description="Cron expression: when the scheduler pulls this connection ([schedule] has the rest)."
+    )
     options: dict[str, Any] = Field(default={}, description="ERP-specific settings (folder, realm_id, …).")
     credentials: str | None = Field(default=None, description='A reference: "env:NAME", "file:/path", "store:NAME".')
 
@@ -133,6 +185,8 @@ class ReconcileConfig(BaseModel):
 
     tolerance: Decimal = Field(default=Decimal("0"), ge=0, description="Differences up to this are not reported.")
     bank_date_window_days: int = Field(default=3, ge=0, description="Payment date vs bank booking date.")
+
+
 class CollectionsConfig(BaseModel):
     """[collections]: the dunning policy, reminder templates and the sender's letterhead."""
 
@@ -169,6 +223,68 @@ class SmtpConfig(BaseModel):
         return value
 
 
+class ScheduleConfig(BaseModel):
+    """When each job runs for each connection, and how runs are leased (in-process or on Celery workers)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field(default="UTC", description="The IANA time zone cron expressions are read in.")
+    seconds_field: bool = Field(
+        default=False, description="Cron expressions take a leading seconds field (tests and demos only)."
+    )
+    extra_jobs: dict[str, str] = Field(
+        default={}, description='Your own jobs: name = "package.module:function" (see README).'
+    )
+    jobs: dict[JobName, CronExpression] = Field(default={}, description="job = cron, for every connection.")
+    connections: dict[str, dict[JobName, CronExpression]] = Field(
+        default={}, description='Per connection: job = cron, or "off"; overrides [schedule.jobs].'
+    )
+    lease_seconds: float = Field(default=300.0, gt=0, description="How long a lease lasts without a heartbeat.")
+    heartbeat_seconds: float | None = Field(default=None, gt=0, description="Renewal interval (lease_seconds / 3).")
+    poll_seconds: float = Field(default=5.0, gt=0, description="How often the scheduler looks for due or stuck work.")
+    catch_up_seconds: float = Field(default=3600.0, ge=0, description="A slot missed by up to this long still runs.")
+    max_attempts: int = Field(default=3, ge=1, description="Tries of one run whose holder keeps dying.")
+    stale_cursor_hours: float = Field(default=48.0, gt=0, description="status: a pull cursor older needs a person.")
+    broker_url: str | None = Field(default=None, description="Celery broker: redis://… or amqp://…")
+    queue: str = Field(default="creditbridge", pattern=r"^[A-Za-z0-9_.:-]{1,200}$")
+    task_time_limit: float = Field(default=3600.0, gt=0, description="A Celery task is killed after this long.")
+    visibility_timeout: float | None = Field(default=None, gt=0, description="Redis: 2 × task_time_limit.")
+    requeue_after_seconds: float = Field(default=900.0, gt=0, description="Re-send a run still queued after this.")
+    report_dir: Path = Field(default=Path("reports"), description="Where the report job writes (config-relative).")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (like UTC or Europe/Berlin)") from None
+        return value
+
+    @field_validator("extra_jobs")
+    @classmethod
+    def _importable_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, target in value.items():
+            if not re.match(r"^[a-z0-9_-]{1,64}$", name):
+                raise ValueError(f"job name {name!r}: use 1 to 64 lowercase letters, digits, - or _")
+            if not re.match(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", target):
+                raise ValueError(f'extra job {name!r}: {target!r} must look like "package.module:function"')
+        return value
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> ScheduleConfig:
+        if self.heartbeat_seconds is not None and self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError(
+                f"heartbeat_seconds ({self.heartbeat_seconds:g}) must be shorter than lease_seconds "
+                f"({self.lease_seconds:g}), or a live holder's lease expires between two heartbeats"
+            )
+        return self
+
+    @property
+    def heartbeat(self) -> float:
+        return self.heartbeat_seconds or self.lease_seconds / 3
+
+
 _TOML_DATA: ContextVar[dict[str, Any] | None] = ContextVar("creditbridge_toml_data", default=None)
 
 
@@ -186,6 +302,7 @@ class Config(BaseSettings):
     reconcile: ReconcileConfig = ReconcileConfig()
     collections: CollectionsConfig = CollectionsConfig()
     smtp: SmtpConfig = SmtpConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
     secret_key_file: Path | None = Field(
@@ -214,6 +331,9 @@ class Config(BaseSettings):
             if connection.name in seen:
                 raise ValueError(f"two connections are named {connection.name!r}; each needs its own name")
             seen.add(connection.name)
+        for name in self.schedule.connections:
+            if name not in seen:
+                raise ValueError(f"[schedule.connections.{name}] names no connection (connections: {', '.join(seen)})")
         return self
 
     @property
@@ -435,7 +555,11 @@ def _toml_syntax_issue(file: str, exc: tomllib.TOMLDecodeError) -> ConfigIssue:
 _SECTIONS: dict[str, type[BaseModel]] = {
     "connections": ConnectionConfig,
     "policy": WritebackPolicyConfig,
+    "holds": HoldPolicyConfig,
     "reconcile": ReconcileConfig,
+    "collections": CollectionsConfig,
+    "smtp": SmtpConfig,
+    "schedule": ScheduleConfig,
 }
 
 

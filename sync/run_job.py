@@ -56,10 +56,26 @@ def run_cycle(
 ) -> RunReport:
     """Pull the connection, review holds as of `as_of`, request the changes, push what may go."""
     pulled = pull(store, connection, adapter, run_id=run_id, progress=pull_progress)  # type: ignore[arg-type]
+    outcomes = request_review(store, config, connection, adapter, run_id=run_id, as_of=as_of, dry_run=dry_run)
     writeback_policy = WritebackPolicy(**config.policy.model_dump())
-    decisions = review(store, connection, config, as_of)
+    pushed = push(store, connection, adapter, writeback_policy, run_id=run_id, user=user, dry_run=dry_run)
+    return RunReport(run_id, connection, pulled, outcomes, pushed, dry_run)
+
+
+def request_review(
+    store: Store,
+    config: Config,
+    connection: str,
+    adapter: WritableErp,
+    *,
+    run_id: str,
+    as_of: date,
+    dry_run: bool = False,
+) -> tuple[ReviewOutcome, ...]:
+    """Review holds as of `as_of` and request the changes (the policy says which wait for approval)."""
+    writeback_policy = WritebackPolicy(**config.policy.model_dump())
     outcomes = []
-    for decision in decisions:
+    for decision in review(store, connection, config, as_of):
         if dry_run:
             outcomes.append(ReviewOutcome(decision, False, "dry run: not requested"))
             continue
@@ -73,8 +89,7 @@ def run_cycle(
             outcomes.append(ReviewOutcome(decision, False, f"not requested: {exc}"))
             continue
         outcomes.append(ReviewOutcome(decision, True, "requested"))
-    pushed = push(store, connection, adapter, writeback_policy, run_id=run_id, user=user, dry_run=dry_run)
-    return RunReport(run_id, connection, pulled, tuple(outcomes), pushed, dry_run)
+    return tuple(outcomes)
 
 
 def review(store: Store, connection: str, config: Config, as_of: date) -> tuple[HoldDecision, ...]:

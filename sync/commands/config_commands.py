@@ -183,6 +183,16 @@ release_when_clear = true           # ask to release a hold once no rule applies
 tolerance = 0                       # ... this amount (smaller ones are counted, not listed)
 bank_date_window_days = 3           # a bank line matches a payment dated this many days either side
 
+[schedule]                          # creditbridge schedule (or Celery workers) runs these; see README, Scheduling
+timezone = "UTC"                    # cron expressions are read in this time zone (e.g. "Europe/Berlin")
+lease_seconds = 300                 # a job's lease; a holder that died frees it after this long
+# broker_url = "redis://127.0.0.1:6379/0"   # for creditbridge worker / schedule --celery (or amqp://...)
+
+[schedule.jobs]                     # job = cron expression, for every connection ("off" in
+# pull = "*/15 * * * *"             # [schedule.connections.NAME] turns one off for a connection)
+# run = "0 6 * * 1-5"               # pull, review holds, push, on weekdays at 06:00
+# report = "0 7 * * MON"            # the AR report, Mondays at 07:00
+
 {_CONNECTION_BLOCKS[erp]}"""
 
 

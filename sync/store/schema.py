@@ -191,6 +191,7 @@ from creditbridge.sync.store import (  # noqa: E402, F401
     credit_tables,
     pull_tables,
     reconcile_tables,
+    scheduling_tables,
     secret_tables,
     service_tables,
     writeback_tables,
