@@ -19,7 +19,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -40,11 +40,9 @@ if TYPE_CHECKING:
     from creditbridge.core.credit.behaviour import ReviewProposal
     from creditbridge.core.credit.policy import Policy
     from creditbridge.core.model import Ledger
-    from creditbridge.sync.credit_decisions import LastReview
     from creditbridge.sync.store import Store
 
 USER_ENV = "CREDITBRIDGE_USER"
-REVIEW_JOB = "creditbridge credit review"
 
 _out = Console(soft_wrap=True)
 if not _out.is_terminal:
@@ -278,26 +276,28 @@ def review_command(
     policy = load_credit_policy(policy_file)
     review_date = _parse_date(as_of)
     if ledger is not None:
+        from creditbridge.sync.credit_review_job import UnknownCustomers, choose_customers
+
         records = _ledger(ledger)
-        chosen = _chosen(records, customer, review_all, policy, {}, review_date)
+        try:
+            chosen = choose_customers(records, customer, review_all, policy, {}, review_date)
+        except UnknownCustomers as exc:
+            raise _fail(str(exc)) from None
         proposals = review_customers(records, policy, review_date, chosen)
         _report_review(proposals, output_format, review_date, stored=False)
         return
     acting = _user(user)
     if config_file is not None:
         store, source = _from_config(config_file, connection)
-    with _open_store(store, must_exist=True) as opened:
-        name = _source_of(opened, source)
-        records = opened.load_ledger(source=name)
-        from creditbridge.sync.credit_decisions import last_reviewed
+    from creditbridge.sync.credit_review_job import UnknownCustomers, review_source
 
-        last = {} if review_all else last_reviewed(opened.engine, name)
-        chosen = _chosen(records, customer, review_all, policy, last, review_date)
-        proposals = review_customers(records, policy, review_date, chosen)
-        notes: dict[str, str] = {}
-        if not dry_run:
-            notes = _store_review(opened, name, records, policy, proposals, acting, review_date)
-    _report_review(proposals, output_format, review_date, stored=not dry_run, notes=notes)
+    with _open_store(store, must_exist=True) as opened:
+        try:
+            done = review_source(opened, _source_of(opened, source), policy, review_date, acting, customers=customer,
+                                 review_all=review_all, dry_run=dry_run)  # fmt: skip
+        except UnknownCustomers as exc:
+            raise _fail(str(exc)) from None
+    _report_review(done.proposals, output_format, review_date, stored=not dry_run, notes=done.notes)
 
 
 def _from_config(path: Path, connection: str | None) -> tuple[str, str]:
@@ -314,71 +314,6 @@ def _from_config(path: Path, connection: str | None) -> tuple[str, str]:
     if len(names) != 1:
         raise _fail(f"{path} has {len(names)} connections: choose one with --connection")
     return config.store_url, names[0]
-
-
-def _chosen(
-    records: Ledger, customers: list[str] | None, review_all: bool, policy: Policy,
-    last: Mapping[str, LastReview], as_of: date,
-) -> list[str]:  # fmt: skip
-    from creditbridge.core.credit.behaviour import due_for_review
-    from creditbridge.core.model import CreditProfile
-
-    known = {c.customer_id for c in records.customers}
-    if customers:
-        unknown = [c for c in customers if c not in known]
-        if unknown:
-            raise _fail(f"no customer {', '.join(repr(u) for u in unknown)} in the ledger")
-        return list(customers)
-    if review_all:
-        return sorted(known)
-    profiles = {p.customer_id: p for p in records.profiles}
-    every = [profiles.get(c) or CreditProfile(c, None) for c in sorted(known)]
-    dates = {cid: review.as_of for cid, review in last.items()}
-    classes = {cid: review.risk_class for cid, review in last.items()}
-    return due_for_review(every, policy, dates, as_of, classes)
-
-
-def _store_review(
-    store: Store, source: str, records: Ledger, policy: Policy, proposals: tuple[ReviewProposal, ...],
-    user: str, as_of: date,
-) -> dict[str, str]:  # fmt: skip
-    """Store each proposal as a decision; request its change through write-back (four eyes where due)."""
-    from creditbridge.core.credit.behaviour import review_inputs
-    from creditbridge.sync.credit_decisions import record_decision
-    from creditbridge.sync.writeback import WritebackError, request_change
-
-    profiles = {p.customer_id: p for p in records.profiles}
-    names = {c.customer_id: c.name for c in records.customers}
-    writeback_policy = policy.writeback_policy()
-    notes: dict[str, str] = {}
-    for proposal in proposals:
-        request_id = None
-        note = "no change"
-        current = profiles.get(proposal.customer_id)
-        if proposal.changes and current is None:
-            note = "not requested: the store has no credit profile for this customer"
-        elif proposal.changes and current is not None:
-            reason = "; ".join(r.message for r in proposal.reasons)
-            try:
-                result = request_change(store, source, proposal.customer_id, proposal.wanted, current,
-                                        writeback_policy, requested_by=user, reason=f"credit review: {reason}",
-                                        customer_name=names.get(proposal.customer_id))  # fmt: skip
-            except WritebackError as exc:
-                note = f"not requested: {exc}"
-            else:
-                request_id = None if result.request is None else result.request.id
-                note = result.message
-        notes[proposal.customer_id] = note
-        result_dict = {**proposal.as_dict(), "note": note}
-        with store.engine.begin() as conn:
-            record_decision(
-                conn, policy, kind="review", decided_by=f"{user} ({REVIEW_JOB})", decision=proposal.decision,
-                as_of=as_of, inputs=review_inputs(proposal),
-                result=result_dict, source=source, customer_id=proposal.customer_id, score=proposal.score.score,
-                risk_class=proposal.risk_class, recommended_limit=proposal.wanted.credit_limit,
-                currency=proposal.wanted.currency, request_id=request_id,
-            )  # fmt: skip
-    return notes
 
 
 def _report_review(

@@ -87,3 +87,23 @@ def test_an_unknown_job_or_a_bad_cron_expression_is_a_configuration_error(tmp_pa
     assert bad.returncode == 2
     said = "".join(bad.stderr.split())  # rich wraps long lines
     assert "creditbridge.toml:12:schedule.jobs.pull:acronexpressionhas5fields" in said
+
+
+def test_the_credit_reconcile_and_collections_jobs_run_for_a_connection_and_are_recorded(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    assert cli(tmp_path, "jobs", "run", "pull", "--connection", "sim").returncode == 0
+    outcomes = {}
+    for job in ("credit-review", "reconcile", "collections"):
+        ran = cli(tmp_path, "jobs", "run", job, "--connection", "sim", "--format", "json")
+        assert ran.returncode in (0, 1), ran.stderr
+        outcomes[job] = json.loads(ran.stdout)
+    assert "customer(s) reviewed" in outcomes["credit-review"]["detail"]
+    assert outcomes["reconcile"]["outcome"] in ("ok", "attention")
+    assert "delivered" in outcomes["collections"]["detail"]
+    status = json.loads(cli(tmp_path, "status", "--format", "json").stdout)
+    [sim] = status["connections"]
+    assert {r["job"] for r in sim["last_runs"]} == {"pull", "credit-review", "reconcile", "collections"}
+    decisions = subprocess.run([CLI, "credit", "decisions", "list", "--store", f"sqlite:///{tmp_path / 'creditbridge.db'}",
+                                "--format", "json"], capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert decisions.returncode == 0, decisions.stderr
+    assert json.loads(decisions.stdout), "the scheduled review stored its decisions"
