@@ -32,8 +32,8 @@ def reconcile_job(ctx: JobContext) -> JobResult:
     found = run.result
     if found.ok:
         return JobResult("ok", f"no differences above the tolerance ({found.tolerance})")
-    return JobResult("attention", f"{len(found.differences)} difference(s) above the tolerance "
-                                  f"({found.tolerance}): creditbridge reconcile --connection {ctx.connection}")  # fmt: skip
+    over = f"{len(found.differences)} difference(s) above the tolerance ({found.tolerance})"
+    return JobResult("attention", f"{over}: creditbridge reconcile --connection {ctx.connection}")
 
 
 def collections_job(ctx: JobContext) -> JobResult:
