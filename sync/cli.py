@@ -25,7 +25,7 @@ from creditbridge.adapters.files import LedgerError, read_ledger
 from creditbridge.core.columns import LedgerColumns
 from creditbridge.core.kpis.engine import KpiEngine
 from creditbridge.sync import kpi_output
-from creditbridge.sync.settings import DEFAULT_DEMO_DIR, sqlite_file_of, store_url_from_env
+from creditbridge.sync.settings import DEFAULT_DEMO_DIR, missing_store_message, store_url_from_env
 
 app = typer.Typer(
     name="creditbridge",
@@ -134,12 +134,8 @@ def _columns(ledger: Path | None, store: str | None, source: str | None = None) 
     from creditbridge.sync.store import Store  # deferred: SQLAlchemy and Alembic cost ~0.3 s to import
 
     url = store or store_url_from_env()
-    missing = sqlite_file_of(url)
-    if missing is not None and not missing.exists():
-        raise _fail(
-            f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR), "
-            "give --store URL, or read a folder directly with --ledger DIR"
-        )
+    if (refused := missing_store_message(url)) is not None:
+        raise _fail(refused)
     with Store.open(url) as opened:
         return opened.load_columns(source=source)
 

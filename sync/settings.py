@@ -26,3 +26,15 @@ def sqlite_file_of(url: str) -> Path | None:
             path = url[len(prefix):].split("?", 1)[0]
             return Path(path) if path and path != ":memory:" else None
     return None
+
+
+def missing_store_message(url: str) -> str | None:
+    """Why a read-only command cannot use `url`: it names a SQLite file that does not exist (None otherwise).
+
+    Reading commands must not create an empty store by opening one; they say how to get one instead.
+    """
+    missing = sqlite_file_of(url)
+    if missing is None or missing.exists():
+        return None
+    return (f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR), "
+            "give --store URL, or read a folder directly with --ledger DIR")  # fmt: skip

@@ -427,15 +427,11 @@ def read_store_data(url: str, policy: DunningPolicy, source: str | None = None) 
 
 def load_store_data(url: str, policy: DunningPolicy, fail: Callable[..., typer.Exit]) -> CollectionsData:
     """`read_store_data` for a command: a missing SQLite file or a store error becomes a message and an exit code."""
-    from creditbridge.sync.settings import sqlite_file_of
+    from creditbridge.sync.settings import missing_store_message
     from creditbridge.sync.store import StoreError
 
-    missing = sqlite_file_of(url)
-    if missing is not None and not missing.exists():
-        raise fail(
-            f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR), "
-            "give --store URL, or read a folder directly with --ledger DIR"
-        )
+    if (refused := missing_store_message(url)) is not None:
+        raise fail(refused)
     try:
         return read_store_data(url, policy)
     except StoreError as exc:

@@ -75,12 +75,11 @@ def _settings(config_file: Path | None, store: str | None) -> CollectionsSetting
 
 
 def _open_store(settings: CollectionsSettings) -> Store:
-    from creditbridge.sync.settings import sqlite_file_of
+    from creditbridge.sync.settings import missing_store_message
     from creditbridge.sync.store import Store, StoreError
 
-    missing = sqlite_file_of(settings.store_url)
-    if missing is not None and not missing.exists():
-        raise fail(f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR)")
+    if (refused := missing_store_message(settings.store_url)) is not None:
+        raise fail(refused)
     try:
         return Store.open(settings.store_url)
     except StoreError as exc:

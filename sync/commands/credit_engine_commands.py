@@ -437,14 +437,12 @@ def _ledger(path: Path) -> Ledger:
 @contextmanager
 def _open_store(url: str | None, *, must_exist: bool = False) -> Iterator[Store]:
     """The store of --store (default URL), its errors as exit code 3; `must_exist` refuses a missing SQLite file."""
-    from creditbridge.sync.settings import sqlite_file_of, store_url_from_env
+    from creditbridge.sync.settings import missing_store_message, store_url_from_env
     from creditbridge.sync.store import Store, StoreError
 
     chosen = url or store_url_from_env()
-    missing = sqlite_file_of(chosen)
-    if must_exist and missing is not None and not missing.exists():
-        raise _fail(f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR), "
-                    "give --store URL, or use --ledger DIR")  # fmt: skip
+    if must_exist and (refused := missing_store_message(chosen)) is not None:
+        raise _fail(refused)
     try:
         with Store.open(chosen) as opened:
             yield opened

@@ -83,16 +83,12 @@ def _load(ledger: Path | None, store: str | None, source: str | None) -> Ledger:
             return read_ledger(ledger).to_ledger()
         except LedgerError as exc:
             raise _fail(f"the ledger has errors:\n{exc}") from None
-    from creditbridge.sync.settings import sqlite_file_of, store_url_from_env
+    from creditbridge.sync.settings import missing_store_message, store_url_from_env
     from creditbridge.sync.store import Store, StoreError
 
     url = store or store_url_from_env()
-    missing = sqlite_file_of(url)
-    if missing is not None and not missing.exists():
-        raise _fail(
-            f"there is no store at {missing}: import a ledger first (creditbridge import --ledger DIR), "
-            "give --store URL, or read a folder directly with --ledger DIR"
-        )
+    if (refused := missing_store_message(url)) is not None:
+        raise _fail(refused)
     try:
         with Store.open(url) as opened:
             return opened.load_ledger(source=source)
