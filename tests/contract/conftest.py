@@ -64,6 +64,8 @@ class ContractSubject:
     human_delete: Callable[[Entity, str], None] | None = None
     arm_fault: Callable[[str, Fault], None] | None = None
     applied_writes: Callable[[], list[str]] | None = None
+    limit_decimals: int | None = None
+    """Decimal places the ERP keeps for a credit limit (SAP: 2); None = any. A finer limit must be REJECTED."""
 
 
 def memory_subject(tmp_path: Path, *, persisted: bool) -> ContractSubject:
@@ -246,11 +248,76 @@ def quickbooks_subject(tmp_path: Path) -> ContractSubject:
     )
 
 
+def sap_settings() -> Any:
+    """Two company codes (USD and EUR, as the fixture's customers), payment terms key NT30."""
+    from creditbridge.adapters.sap.settings import CompanyCode, SapSettings
+
+    return SapSettings(
+        company_codes=(CompanyCode("1000", "USD", "1000", "1000"), CompanyCode("2000", "EUR", "2000", "2000")),
+        payment_terms={"NT30": 30},
+    )
+
+
+def sap_rfc_subject(tmp_path: Path) -> ContractSubject:
+    """EccErp over the fake ECC system (RFC protocol in-process); faults are RFC failures at the commit."""
+    from creditbridge.adapters.sap.rfc.erp import EccErp
+    from creditbridge.adapters.sap.rfc.simulator import FakeEcc, RfcFault
+
+    system = FakeEcc(sap_settings())
+    erp = EccErp(system.connect, system.settings, name="sap-ecc", page_size=PAGE_SIZE, clock=system.now)
+
+    def edit_profile(customer_id: str, *, credit_limit: Any = UNSET, on_hold: Any = UNSET) -> None:
+        system.edit_credit(
+            customer_id,
+            credit_limit=UNSET_SAP if credit_limit is UNSET else credit_limit,
+            on_hold=UNSET_SAP if on_hold is UNSET else on_hold,
+        )
+
+    from creditbridge.adapters.sap.rfc.simulator.system import UNSET as UNSET_SAP
+
+    def arm_fault(operation: str, fault: Fault) -> None:
+        if fault is Fault.UNAVAILABLE:
+            system.arm(RfcFault.COMMUNICATION_BEFORE)
+        elif fault is Fault.TIMEOUT_BEFORE_APPLY:
+            system.arm(RfcFault.COMMUNICATION_BEFORE, "BAPI_TRANSACTION_COMMIT")
+        elif fault is Fault.TIMEOUT_AFTER_APPLY:
+            system.arm(RfcFault.COMMUNICATION_AFTER, "BAPI_TRANSACTION_COMMIT")
+        elif fault is Fault.REJECT:
+            system.arm(RfcFault.RETURN_ERROR, system.settings.write_function)
+
+    def edit_other_field(customer_id: str) -> None:
+        row = system.knkk(customer_id)
+        system.edit_credit(customer_id, risk_category=((row or {}).get("CTLPC") or "") + "X")
+
+    return ContractSubject(
+        name="sap-rfc",
+        adapter=erp,
+        page_size=PAGE_SIZE,
+        expected_capabilities=frozenset(
+            {
+                Capability.READ_CUSTOMERS,
+                Capability.READ_CREDIT_PROFILES,
+                Capability.READ_OPEN_ITEMS,
+                Capability.READ_PAYMENTS,
+                Capability.READ_ORDERS,
+                Capability.WRITE_CREDIT_PROFILE,
+            }
+        ),
+        seed=system.seed_ledger,
+        human_edit_profile=edit_profile,
+        human_edit_other_field=edit_other_field,
+        arm_fault=arm_fault,
+        applied_writes=system.applied_references,
+        limit_decimals=2,
+    )
+
+
 SUBJECT_FACTORIES: dict[str, Callable[[Path], ContractSubject]] = {
     "memory": lambda tmp_path: memory_subject(tmp_path, persisted=False),
     "memory-file": lambda tmp_path: memory_subject(tmp_path, persisted=True),
     "files": files_subject,
     "quickbooks": quickbooks_subject,
+    "sap-rfc": sap_rfc_subject,
 }
 """Every adapter's simulator; add yours here (name -> factory of a fresh, empty subject)."""
 
@@ -291,6 +358,37 @@ def quickbooks_ledger(ledger: Ledger) -> Ledger:
     )
 
 
+def sap_ledger(ledger: Ledger) -> Ledger:
+    """`ledger` as SAP holds it: items and payments are FI documents keyed company code/number/fiscal year.
+
+    Each customer is in the company code of its currency (sap_settings: USD 1000, EUR 2000). SAP keeps
+    write-offs as clearing documents, not records of their own (they are not read).
+    """
+    company = {c.customer_id: ("1000" if c.currency == "USD" else "2000") for c in ledger.customers}
+    items = {i.item_id: f"{company[i.customer_id]}/{i.item_id}/{i.invoice_date.year}" for i in ledger.items}
+    return replace(
+        ledger,
+        items=tuple(replace(i, item_id=items[i.item_id]) for i in ledger.items),
+        payments=tuple(
+            replace(
+                p,
+                payment_id=(pid := f"{company[p.customer_id]}/{p.payment_id}/{p.payment_date.year}"),
+                applications=tuple(replace(a, payment_id=pid, item_id=items[a.item_id]) for a in p.applications),
+            )
+            for p in ledger.payments
+        ),
+        writeoffs=(),
+    )
+
+
+PROJECTIONS: dict[str, Callable[[Ledger], Ledger]] = {
+    "quickbooks": quickbooks_ledger,
+    "sap-rfc": sap_ledger,
+    "sap-odata": sap_ledger,
+}
+"""What each ERP can hold of a ledger (subjects not listed hold it whole)."""
+
+
 @pytest.fixture(scope="session")
 def kpi_ledger() -> Ledger:
     """tests/fixtures/ledger_kpi as core records: what every subject is seeded with."""
@@ -302,7 +400,7 @@ def ledger(request: pytest.FixtureRequest, kpi_ledger: Ledger) -> Ledger:
     """The ledger the subject under test holds once seeded with `kpi_ledger` (QuickBooks: its projection)."""
     callspec = getattr(request.node, "callspec", None)
     subject = callspec.params.get("erp_under_test") if callspec is not None else None
-    return quickbooks_ledger(kpi_ledger) if subject == "quickbooks" else kpi_ledger
+    return PROJECTIONS.get(subject, lambda ledger: ledger)(kpi_ledger)
 
 
 @pytest.fixture(params=sorted(SUBJECT_FACTORIES))
