@@ -312,12 +312,59 @@ def sap_rfc_subject(tmp_path: Path) -> ContractSubject:
     )
 
 
+def sap_odata_subject(tmp_path: Path) -> ContractSubject:
+    """S4Erp over the SAP Gateway simulator, in-process (a requests transport calling sim.handle)."""
+    from creditbridge.adapters.sap.odata.client import ODataClient
+    from creditbridge.adapters.sap.odata.erp import S4Erp
+    from creditbridge.adapters.sap.odata.simulator import GatewayFault, S4Simulator
+    from creditbridge.adapters.sap.odata.simulator.gateway import UNSET as UNSET_SAP, in_process_session
+
+    sim = S4Simulator(sap_settings(), server_page=1)
+    client = ODataClient("http://s4.simulator", user=sim.user, password=sim.password, sap_client=sim.client,
+                         http=in_process_session(sim), window=2)  # fmt: skip
+    erp = S4Erp(client, sim.settings, name="sap-s4", page_size=PAGE_SIZE)
+    faults = {
+        Fault.UNAVAILABLE: GatewayFault.SERVER_ERROR,
+        Fault.TIMEOUT_BEFORE_APPLY: GatewayFault.LOST_BEFORE_APPLY,
+        Fault.TIMEOUT_AFTER_APPLY: GatewayFault.LOST_AFTER_APPLY,
+        Fault.REJECT: GatewayFault.REJECT_NEXT_WRITE,
+    }
+
+    def edit_profile(customer_id: str, *, credit_limit: Any = UNSET, on_hold: Any = UNSET) -> None:
+        sim.edit_account(
+            customer_id,
+            credit_limit=UNSET_SAP if credit_limit is UNSET else credit_limit,
+            on_hold=UNSET_SAP if on_hold is UNSET else on_hold,
+        )
+
+    return ContractSubject(
+        name="sap-odata",
+        adapter=erp,
+        page_size=PAGE_SIZE,
+        expected_capabilities=frozenset(
+            {
+                Capability.READ_CUSTOMERS,
+                Capability.READ_CREDIT_PROFILES,
+                Capability.READ_OPEN_ITEMS,
+                Capability.READ_PAYMENTS,
+                Capability.WRITE_CREDIT_PROFILE,
+            }
+        ),
+        seed=sim.seed_ledger,
+        human_edit_profile=edit_profile,
+        human_edit_other_field=lambda customer_id: sim.edit_account(customer_id, critical=True),
+        arm_fault=lambda operation, fault: sim.arm(faults[fault]),
+        limit_decimals=2,
+    )
+
+
 SUBJECT_FACTORIES: dict[str, Callable[[Path], ContractSubject]] = {
     "memory": lambda tmp_path: memory_subject(tmp_path, persisted=False),
     "memory-file": lambda tmp_path: memory_subject(tmp_path, persisted=True),
     "files": files_subject,
     "quickbooks": quickbooks_subject,
     "sap-rfc": sap_rfc_subject,
+    "sap-odata": sap_odata_subject,
 }
 """Every adapter's simulator; add yours here (name -> factory of a fresh, empty subject)."""
 
@@ -381,10 +428,18 @@ def sap_ledger(ledger: Ledger) -> Ledger:
     )
 
 
+def sap_s4_ledger(ledger: Ledger) -> Ledger:
+    """`sap_ledger` as the S/4HANA APIs read give it: A_Customer has no group, tax number or bank accounts here."""
+    held = sap_ledger(ledger)
+    return replace(
+        held, customers=tuple(replace(c, parent_id=None, tax_id=None, bank_accounts=()) for c in held.customers)
+    )
+
+
 PROJECTIONS: dict[str, Callable[[Ledger], Ledger]] = {
     "quickbooks": quickbooks_ledger,
     "sap-rfc": sap_ledger,
-    "sap-odata": sap_ledger,
+    "sap-odata": sap_s4_ledger,
 }
 """What each ERP can hold of a ledger (subjects not listed hold it whole)."""
 
