@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from creditbridge.adapters.sap.settings import CompanyCode, SapSettings
-from creditbridge.core.model import DocType, Ledger, OpenItem, OrderStatus
+from creditbridge.core.model import DocType, Ledger, OpenItem, OrderStatus, WriteOff
 
 WRITE_OFF_TYPE = "AB"
 
@@ -100,7 +100,9 @@ def sap_seed(ledger: Ledger, settings: SapSettings) -> SapSeed:
     payment_type = sorted(settings.payment_document_types)[0]
     company_of: dict[str, CompanyCode] = {}
     for customer in ledger.customers:
-        company = next((c for c in settings.company_codes if c.currency == customer.currency), settings.company_codes[0])
+        company = next(
+            (c for c in settings.company_codes if c.currency == customer.currency), settings.company_codes[0]
+        )
         company_of[customer.customer_id] = company
         terms = terms_key.get(customer.payment_terms_days, "") if customer.payment_terms_days is not None else ""
         seed.customers.append(
@@ -114,7 +116,8 @@ def sap_seed(ledger: Ledger, settings: SapSettings) -> SapSeed:
         if profile.credit_limit is None and not profile.on_hold and not profile.risk_class and not parent:
             continue
         seed.credit.append(
-            SeedCredit(profile.customer_id, company, None if profile.credit_limit is None else profile.credit_limit.amount,
+            SeedCredit(profile.customer_id, company,
+                       None if profile.credit_limit is None else profile.credit_limit.amount,
                        profile.on_hold, profile.risk_class or "", parent or profile.customer_id, profile.review_date,
                        created)
         )  # fmt: skip
@@ -124,7 +127,7 @@ def sap_seed(ledger: Ledger, settings: SapSettings) -> SapSeed:
     for p in ledger.payments:
         for a in p.applications:
             settlements[a.item_id].append((p.payment_date, p.payment_id, str(p.payment_date.year)))
-    writeoff_docs: list[tuple[str, object]] = []
+    writeoff_docs: list[tuple[str, WriteOff]] = []
     for n, w in enumerate(ledger.writeoffs, 1):
         document = f"WO{n}"
         writeoff_docs.append((document, w))
@@ -158,13 +161,13 @@ def sap_seed(ledger: Ledger, settings: SapSettings) -> SapSeed:
                 p.amount.currency, p.payment_date, p.payment_date, p.payment_date, reference=p.reference or "",
             ))  # fmt: skip
     for document, w in writeoff_docs:
-        target = items[w.item_id]  # type: ignore[attr-defined]
+        target = items[w.item_id]
         company = company_of[target.customer_id]
         cleared = clearing.get(target.item_id)
         seed.lines.append(SeedLine(
-            company.code, target.customer_id, document, str(w.written_off_on.year), "001", WRITE_OFF_TYPE,  # type: ignore[attr-defined]
-            w.amount.amount < 0, abs(w.amount.amount), w.amount.currency, w.written_off_on, w.written_off_on,  # type: ignore[attr-defined]
-            w.written_off_on, reference=w.reason or "", clearing_document=cleared[1] if cleared else "",  # type: ignore[attr-defined]
+            company.code, target.customer_id, document, str(w.written_off_on.year), "001", WRITE_OFF_TYPE,
+            w.amount.amount < 0, abs(w.amount.amount), w.amount.currency, w.written_off_on, w.written_off_on,
+            w.written_off_on, reference=w.reason or "", clearing_document=cleared[1] if cleared else "",
             clearing_date=cleared[0] if cleared else None,
             invoice_ref="" if cleared else target.item_id,
         ))  # fmt: skip

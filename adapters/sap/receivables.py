@@ -78,9 +78,7 @@ class Dated:
         return hashlib.sha256(repr(self.record).encode()).hexdigest()[:16]
 
 
-def documents(
-    lines: Iterable[FiLine], settings: SapSettings
-) -> tuple[list[Dated], list[Dated]]:
+def documents(lines: Iterable[FiLine], settings: SapSettings) -> tuple[list[Dated], list[Dated]]:
     """The open items (receivable documents, settled ones included) and payments these lines make up."""
     by_doc: dict[tuple[str, str, str], list[FiLine]] = defaultdict(list)
     for line in {(x.doc_key, x.item): x for x in lines}.values():
@@ -91,7 +89,9 @@ def documents(
     for key, doc in by_doc.items():
         for line in doc:
             if line.invoice_ref and line.doc_type in settings.payment_document_types:
-                references[(line.company_code, line.invoice_ref, line.invoice_ref_year or line.fiscal_year)].append(line)
+                references[(line.company_code, line.invoice_ref, line.invoice_ref_year or line.fiscal_year)].append(
+                    line
+                )
             if line.clearing_document:
                 cleared_by[key].append(_clearing_key(line, by_doc))
 
@@ -122,7 +122,10 @@ def documents(
 def _clearing_key(line: FiLine, by_doc: dict[tuple[str, str, str], list[FiLine]]) -> tuple[str, str, str]:
     """The clearing document's key: its year is the clearing date's (or the line's own if it is in the set)."""
     year = str(line.clearing_date.year) if line.clearing_date else line.fiscal_year
-    for candidate in ((line.company_code, line.clearing_document, year), (line.company_code, line.clearing_document, line.fiscal_year)):
+    for candidate in (
+        (line.company_code, line.clearing_document, year),
+        (line.company_code, line.clearing_document, line.fiscal_year),
+    ):
         if candidate in by_doc:
             return candidate
     return (line.company_code, line.clearing_document, year)

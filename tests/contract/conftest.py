@@ -317,7 +317,8 @@ def sap_odata_subject(tmp_path: Path) -> ContractSubject:
     from creditbridge.adapters.sap.odata.client import ODataClient
     from creditbridge.adapters.sap.odata.erp import S4Erp
     from creditbridge.adapters.sap.odata.simulator import GatewayFault, S4Simulator
-    from creditbridge.adapters.sap.odata.simulator.gateway import UNSET as UNSET_SAP, in_process_session
+    from creditbridge.adapters.sap.odata.simulator.gateway import UNSET as UNSET_SAP
+    from creditbridge.adapters.sap.odata.simulator.gateway import in_process_session
 
     sim = S4Simulator(sap_settings(), server_page=1)
     client = ODataClient("http://s4.simulator", user=sim.user, password=sim.password, sap_client=sim.client,

@@ -39,7 +39,8 @@ class GatewayError(Exception):
 
 def _csrf_failure(response: requests.Response) -> bool:
     return response.status_code == 403 and (
-        response.headers.get("x-csrf-token", "").lower() == "required" or "CSRF token validation failed" in response.text
+        response.headers.get("x-csrf-token", "").lower() == "required"
+        or "CSRF token validation failed" in response.text
     )
 
 
@@ -80,7 +81,9 @@ class ODataClient:
         response = self._send("GET", self.url(service, path), params={**self.params, **(params or {})})
         return self._json(response), response.headers
 
-    def collection(self, service: str, entity_set: str, params: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    def collection(
+        self, service: str, entity_set: str, params: dict[str, str] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every row of a collection: $top/$skip windows, each followed through its __next links."""
         skip = 0
         while True:
@@ -137,7 +140,9 @@ class ODataClient:
             raise ErpUnavailable(f"SAP could not be reached ({url}): {exc}") from exc
         except requests.Timeout as exc:
             if method != "GET":
-                raise WriteOutcomeUnknown(f"SAP did not answer a {method} in time: the change may or may not be saved") from exc
+                raise WriteOutcomeUnknown(
+                    f"SAP did not answer a {method} in time: the change may or may not be saved"
+                ) from exc
             raise ErpUnavailable(f"SAP did not answer in time ({url})") from exc
         status = response.status_code
         if status < 400 or _csrf_failure(response):
@@ -149,7 +154,9 @@ class ODataClient:
             raise ErpConfigError(f"SAP refused access: {message}; the user lacks an authorisation")
         if status == 429 or status >= 500:
             retry = response.headers.get("Retry-After")
-            raise ErpUnavailable(f"SAP answered {status}: {message}", retry_after=float(retry) if retry and retry.isdigit() else None)
+            raise ErpUnavailable(
+                f"SAP answered {status}: {message}", retry_after=float(retry) if retry and retry.isdigit() else None
+            )
         raise GatewayError(status, message)
 
     @staticmethod

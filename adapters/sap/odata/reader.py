@@ -22,7 +22,7 @@ from creditbridge.adapters.sap.odata.client import ODataClient
 from creditbridge.adapters.sap.receivables import FiLine, documents
 from creditbridge.adapters.sap.settings import SapSettings
 from creditbridge.adapters.sap.stamps import day_stamp, since_day, start_of_day
-from creditbridge.core.model import Customer, CreditProfile
+from creditbridge.core.model import CreditProfile, Customer
 from creditbridge.core.money import Money
 from creditbridge.core.ports import Change, ChangePage, Entity, ErpConfigError, Record
 
@@ -150,7 +150,10 @@ class S4Reader:
         for company in self.settings.company_codes:
             query = (f"CompanyCode eq '{company.code}' and FinancialAccountType eq 'D' and "
                      f"(IsCleared eq false or ClearingDate ge datetime'{since}')")  # fmt: skip
-            lines += [fi_line(row) for row in self.client.collection(ITEMS, "A_OperationalAcctgDocItemCube", {"$filter": query})]
+            lines += [
+                fi_line(row)
+                for row in self.client.collection(ITEMS, "A_OperationalAcctgDocItemCube", {"$filter": query})
+            ]
         return lines
 
 

@@ -32,7 +32,7 @@ def from_date(value: date | None) -> str | None:
 
 def to_decimal(value: object) -> Decimal:
     """Edm.Decimal comes as a JSON string ("5000.00"); never through float."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError(f"an Edm.Decimal must be a string, got {value!r}")
     try:
         return Decimal(str(value))
@@ -58,7 +58,9 @@ def entity(body: Any) -> dict[str, Any]:
     return d
 
 
-def error_body(code: str, message: str, transaction_id: str, details: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, transaction_id: str, details: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     """SAP Gateway's error JSON (help.sap.com, "Error Response")."""
     return {
         "error": {
@@ -67,9 +69,9 @@ def error_body(code: str, message: str, transaction_id: str, details: list[dict[
             "innererror": {
                 "application": {"component_id": "FIN-FSCM-CR", "service_namespace": "/SAP/", "service_version": "0001"},
                 "transactionid": transaction_id,
-                "errordetails": details if details is not None else [
-                    {"code": code, "message": message, "propertyref": "", "severity": "error", "target": ""}
-                ],
+                "errordetails": details
+                if details is not None
+                else [{"code": code, "message": message, "propertyref": "", "severity": "error", "target": ""}],
             },
         }
     }
@@ -83,6 +85,8 @@ def error_message(body: Any) -> str | None:
     message = error.get("message")
     text = message.get("value") if isinstance(message, dict) else str(message or "")
     details = ((error.get("innererror") or {}).get("errordetails")) or []
-    extra = [str(d.get("message")) for d in details if isinstance(d, dict) and d.get("message") and d.get("message") != text]
+    extra = [
+        str(d.get("message")) for d in details if isinstance(d, dict) and d.get("message") and d.get("message") != text
+    ]
     code = error.get("code") or ""
     return f"{code}: {text}" + (f" ({'; '.join(extra)})" if extra else "")

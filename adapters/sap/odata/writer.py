@@ -48,7 +48,9 @@ class S4CreditWriter:
     def write_credit_profile(self, write: ProfileWrite, *, again: bool = True) -> WriteResult:
         partner = self._partner(write.customer_id)
         if partner is None:
-            return WriteResult(WriteOutcome.REJECTED, None, message=f"{write.customer_id} has no credit master data in SAP")
+            return WriteResult(
+                WriteOutcome.REJECTED, None, message=f"{write.customer_id} has no credit master data in SAP"
+            )
         current = self.reader.profile(partner)
         if write.idempotency_key in self.journal:
             return WriteResult(WriteOutcome.APPLIED, current, erp_reference=self.journal[write.idempotency_key])
@@ -69,11 +71,16 @@ class S4CreditWriter:
         try:
             if account is None:
                 path = f"CreditMgmtBusinessPartner('{quote(write.customer_id)}')/to_CreditMgmtAccountTP"
-                new = {"BusinessPartner": write.customer_id, "CreditSegment": segment, "CreditSegmentCurrency": currency}
+                new = {
+                    "BusinessPartner": write.customer_id,
+                    "CreditSegment": segment,
+                    "CreditSegmentCurrency": currency,
+                }
                 self.client.write("POST", CREDIT, path, {**new, **body})
             else:
                 etag = str((account.get("__metadata") or {}).get("etag") or "*")
-                path = f"CreditManagementAccount(BusinessPartner='{quote(write.customer_id)}',CreditSegment='{quote(segment)}')"
+                keys = f"BusinessPartner='{quote(write.customer_id)}',CreditSegment='{quote(segment)}'"
+                path = f"CreditManagementAccount({keys})"
                 self.client.write("PATCH", CREDIT, path, body, if_match=etag)
         except GatewayError as exc:
             if exc.status == 412 and again:

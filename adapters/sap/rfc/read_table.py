@@ -40,7 +40,11 @@ def quoted(value: str) -> str:
 
 
 def read_table(
-    connection: RfcConnection, table: str, fields: Sequence[str], conditions: Sequence[str] = (), page_rows: int = PAGE_ROWS
+    connection: RfcConnection,
+    table: str,
+    fields: Sequence[str],
+    conditions: Sequence[str] = (),
+    page_rows: int = PAGE_ROWS,
 ) -> Iterator[dict[str, str]]:
     """Every row of `table` matching all `conditions`, as {field: rstripped text}, page by page."""
     skip = 0

@@ -30,7 +30,7 @@ from creditbridge.adapters.sap.rfc.session import RfcSession
 from creditbridge.adapters.sap.rfc.tables import in_list, rows, rows_in
 from creditbridge.adapters.sap.settings import SapSettings
 from creditbridge.adapters.sap.stamps import day_stamp, since_day, start_of_day
-from creditbridge.core.model import Customer, CreditProfile, Order, OrderStatus
+from creditbridge.core.model import CreditProfile, Customer, Order, OrderStatus
 from creditbridge.core.money import Money
 from creditbridge.core.ports import Change, ChangePage, Entity, ErpConfigError, Record
 
@@ -158,7 +158,9 @@ class EccReader:
     def _customers(self) -> list[_Dated]:
         knb1 = self._company_customers()
         kunnrs = sorted(knb1)
-        kna1 = {r["KUNNR"]: r for r in rows_in(self.session, "KNA1", ("KUNNR", "NAME1", "STCD1", "ERDAT"), "KUNNR", kunnrs)}
+        kna1 = {
+            r["KUNNR"]: r for r in rows_in(self.session, "KNA1", ("KUNNR", "NAME1", "STCD1", "ERDAT"), "KUNNR", kunnrs)
+        }
         banks: dict[str, list[str]] = {}
         for r in rows_in(self.session, "KNBK", ("KUNNR", "BANKN"), "KUNNR", kunnrs):
             banks.setdefault(r["KUNNR"], []).append(r["BANKN"])
@@ -208,7 +210,10 @@ class EccReader:
             params = {"COMPANYCODE": company_row["BUKRS"], "CUSTOMER": kunnr}
             for function, extra in (
                 ("BAPI_AR_ACC_GETOPENITEMS", {"KEYDATE": dats(today)}),
-                ("BAPI_AR_ACC_GETBALANCEDITEMS", {"DATE_FROM": dats(self.settings.history_from), "DATE_TO": dats(today)}),
+                (
+                    "BAPI_AR_ACC_GETBALANCEDITEMS",
+                    {"DATE_FROM": dats(self.settings.history_from), "DATE_TO": dats(today)},
+                ),
             ):
                 answer = self.session.call(function, **params, **extra)
                 problems = failures(answer)
@@ -283,7 +288,9 @@ def fi_line(row: dict[str, Any]) -> FiLine:
         discount_percent=percent if percent else Decimal(0),
         assignment=str(row.get("ALLOC_NMBR") or "").strip(),
         reference=str(row.get("REF_DOC_NO") or "").strip(),
-        clearing_document=alpha_out(str(row.get("CLR_DOC_NO") or "")) if str(row.get("CLR_DOC_NO") or "").strip() else "",
+        clearing_document=alpha_out(str(row.get("CLR_DOC_NO") or ""))
+        if str(row.get("CLR_DOC_NO") or "").strip()
+        else "",
         clearing_date=sap_date(row.get("CLEAR_DATE")),
         invoice_ref=alpha_out(str(row.get("INV_REF") or "")) if str(row.get("INV_REF") or "").strip() else "",
         invoice_ref_year=str(row.get("INV_YEAR") or "").strip(),

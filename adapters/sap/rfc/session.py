@@ -8,6 +8,7 @@ next call runs in a new ABAP session; we drop the connection and open a fresh on
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from creditbridge.adapters.sap.rfc.connection import RfcConnection, RfcConnector
@@ -59,7 +60,5 @@ class RfcSession:
     def close(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            try:
+            with contextlib.suppress(RFCError):  # closing a broken connection: nothing left to release
                 connection.close()
-            except RFCError:
-                pass  # closing a broken connection: nothing left to release

@@ -25,12 +25,19 @@ class _SessionConnection:
         self.session.close()
 
 
-def rows(session: RfcSession, table: str, fields: Sequence[str], conditions: Sequence[str] = ()) -> list[dict[str, str]]:
+def rows(
+    session: RfcSession, table: str, fields: Sequence[str], conditions: Sequence[str] = ()
+) -> list[dict[str, str]]:
     return list(read_table(_SessionConnection(session), table, fields, conditions))
 
 
 def rows_in(
-    session: RfcSession, table: str, fields: Sequence[str], field: str, values: Sequence[str], conditions: Sequence[str] = ()
+    session: RfcSession,
+    table: str,
+    fields: Sequence[str],
+    field: str,
+    values: Sequence[str],
+    conditions: Sequence[str] = (),
 ) -> Iterator[dict[str, str]]:
     """Rows whose `field` is one of `values`, asked for in chunks."""
     for start in range(0, len(values), IN_CHUNK):

@@ -22,6 +22,7 @@ The flow, and why:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from typing import Any
 
@@ -77,7 +78,9 @@ class EccCreditWriter:
     def write_credit_profile(self, write: ProfileWrite) -> WriteResult:
         account = self._account(write.customer_id)
         if account is None:
-            return WriteResult(WriteOutcome.REJECTED, None, message=f"customer {write.customer_id} is not in the mapped company codes")
+            return WriteResult(
+                WriteOutcome.REJECTED, None, message=f"customer {write.customer_id} is not in the mapped company codes"
+            )
         kunnr, company_row, knkk = account
         current = self.reader.profile(kunnr, company_row, knkk)
         tid = transaction_id(write.idempotency_key)
@@ -116,7 +119,9 @@ class EccCreditWriter:
     def _invalid(self, write: ProfileWrite, currency: str) -> str | None:
         limit = write.wanted.credit_limit
         if write.wanted.currency != currency:
-            return f"credit limits of this customer's credit control area are in {currency}, not {write.wanted.currency}"
+            return (
+                f"credit limits of this customer's credit control area are in {currency}, not {write.wanted.currency}"
+            )
         if limit is None:
             return None
         if limit < 0:
@@ -163,17 +168,13 @@ class EccCreditWriter:
             raise translated(exc, function) from exc
         finally:
             if connection is not None:
-                try:
+                with contextlib.suppress(RFCError):
                     connection.close()
-                except RFCError:
-                    pass
 
 
 def _rollback(connection: RfcConnection) -> None:
-    try:
+    with contextlib.suppress(CommunicationError):  # the session is gone, and with it the LUW
         connection.call("BAPI_TRANSACTION_ROLLBACK")
-    except CommunicationError:
-        pass  # the session is gone, and with it the LUW
 
 
 def _klimk(knkk: dict[str, str]) -> Any:

@@ -12,9 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-TOKEN = re.compile(
-    r"\s*(?:(datetime'[^']*')|('(?:[^']|'')*')|(\(|\))|(-?\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_/]*))"
-)
+TOKEN = re.compile(r"\s*(?:(datetime'[^']*')|('(?:[^']|'')*')|(\(|\))|(-?\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_/]*))")
 Row = dict[str, Any]
 Predicate = Callable[[Row], bool]
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -38,7 +36,7 @@ def _tokens(text: str) -> list[str]:
             break
         match = TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise FilterError(f"Invalid token at position {pos}: {text[pos:pos + 20]!r}")
+            raise FilterError(f"Invalid token at position {pos}: {text[pos : pos + 20]!r}")
         found.append(match.group(0).strip())
         pos = match.end()
     return found

@@ -100,8 +100,8 @@ class S4Simulator:
         for c in seed.customers:
             self._rows(CUSTOMER).append({"Customer": c.customer, "CustomerName": c.name, "CreationDate": c.created,
                                          "OrderIsBlockedForCustomer": "", "DeletionIndicator": False})  # fmt: skip
-            self._rows(CUSTOMER_COMPANY).append({"Customer": c.customer, "CompanyCode": c.company_code.code,
-                                                 "PaymentTerms": c.payment_terms, "DeletionIndicator": False})  # fmt: skip
+            company = {"Customer": c.customer, "CompanyCode": c.company_code.code, "PaymentTerms": c.payment_terms}
+            self._rows(CUSTOMER_COMPANY).append({**company, "DeletionIndicator": False})
             credit = next((k for k in seed.credit if k.customer == c.customer), None)
             self._rows(CREDIT_PARTNER).append({
                 "BusinessPartner": c.customer, "CrdtMgmtBusinessPartnerGroup": "",
@@ -139,7 +139,9 @@ class S4Simulator:
                 return row
         return None
 
-    def edit_account(self, partner: str, *, credit_limit: Any = UNSET, on_hold: Any = UNSET, critical: Any = UNSET) -> None:
+    def edit_account(
+        self, partner: str, *, credit_limit: Any = UNSET, on_hold: Any = UNSET, critical: Any = UNSET
+    ) -> None:
         """A person changes the credit account in UKM_BP (saved at once; the ETag moves)."""
         with self._lock:
             row = self.account(partner)
@@ -181,7 +183,8 @@ class S4Simulator:
     ) -> dict[str, Any]:
         row = {
             "BusinessPartner": partner, "CreditSegment": segment, "BusinessPartnerIsCritical": False,
-            "CreditAccountIsBlocked": blocked, "CreditAccountBlockReason": self.settings.block_reason if blocked else "",
+            "CreditAccountIsBlocked": blocked,
+            "CreditAccountBlockReason": self.settings.block_reason if blocked else "",
             "CreditAccountResubmissionDate": None, "CreditLimitAmount": Decimal(0) if limit is None else limit,
             "CreditLimitValidityEndDate": date(9999, 12, 31), "CreditLimitLastChangeDate": changed,
             "CreditLimitCalculatedAmount": Decimal(0), "CreditLimitIsZero": limit is not None and limit == 0,
@@ -223,9 +226,11 @@ class S4Simulator:
                 self._check_csrf(session, headers)
             if not parts.path.startswith(ROOT):
                 raise _Reply(404, "/IWFND/MED/170", f"No service found for namespace '', name '{parts.path}'")
-            service, _, rest = parts.path[len(ROOT):].partition("/")
+            service, _, rest = parts.path[len(ROOT) :].partition("/")
             if not any(s.service == service for s in ENTITY_SETS.values()):
-                raise _Reply(404, "/IWFND/MED/170", f"No service found for namespace '/SAP/', name '{service}', version '0001'")
+                raise _Reply(
+                    404, "/IWFND/MED/170", f"No service found for namespace '/SAP/', name '{service}', version '0001'"
+                )
             status, payload, extra = self._route(method, service, unquote(rest), query, headers, body, parts)
             out.update(extra)
             return status, out, payload
@@ -249,7 +254,12 @@ class S4Simulator:
         auth = headers.get("authorization", "")
         expected = "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
         if auth != expected:
-            raise _Reply(401, "/IWFND/CM_CONSUMER/101", "Logon failed", {"WWW-Authenticate": 'Basic realm="SAP NetWeaver Application Server [S4H/100]"'})
+            raise _Reply(
+                401,
+                "/IWFND/CM_CONSUMER/101",
+                "Logon failed",
+                {"WWW-Authenticate": 'Basic realm="SAP NetWeaver Application Server [S4H/100]"'},
+            )
         session = secrets.token_urlsafe(16)
         self._sessions[session] = ""
         out["Set-Cookie"] = f"{cookie_name}={session}; path=/; HttpOnly"
@@ -261,7 +271,13 @@ class S4Simulator:
             raise _Reply(403, "CSRF", "CSRF token validation failed", {"x-csrf-token": "Required"})
 
     def _route(
-        self, method: str, service: str, rest: str, query: dict[str, str], headers: dict[str, str], body: bytes | None,
+        self,
+        method: str,
+        service: str,
+        rest: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes | None,
         parts: Any,
     ) -> tuple[int, bytes, dict[str, str]]:
         base = f"{ROOT}{service}/"
@@ -299,7 +315,9 @@ class S4Simulator:
             return self._patch(row, headers, body)
         raise _Reply(405, "/IWBEP/CM_MGW_RT/011", f"Method {method} not allowed for {name}")
 
-    def _collection(self, entity_set: EntitySet, query: dict[str, str], base: str, parts: Any) -> tuple[int, bytes, dict[str, str]]:
+    def _collection(
+        self, entity_set: EntitySet, query: dict[str, str], base: str, parts: Any
+    ) -> tuple[int, bytes, dict[str, str]]:
         rows = self._rows(entity_set)
         if query.get("$filter"):
             try:
@@ -347,7 +365,9 @@ class S4Simulator:
                 out[nav] = {"__deferred": {"uri": f"{uri}/{nav}"}}
         return out
 
-    def _patch(self, row: dict[str, Any], headers: dict[str, str], body: bytes | None) -> tuple[int, bytes, dict[str, str]]:
+    def _patch(
+        self, row: dict[str, Any], headers: dict[str, str], body: bytes | None
+    ) -> tuple[int, bytes, dict[str, str]]:
         given = headers.get("if-match")
         if not given:
             raise _Reply(428, "/IWBEP/CM_MGW_RT/024", "Precondition required: send If-Match with the entity's ETag")
@@ -368,18 +388,24 @@ class S4Simulator:
             raise LostResponse
         return 204, b"", {"ETag": self.etag(row)}
 
-    def _create_account(self, partner: dict[str, Any], body: bytes | None, base: str) -> tuple[int, bytes, dict[str, str]]:
+    def _create_account(
+        self, partner: dict[str, Any], body: bytes | None, base: str
+    ) -> tuple[int, bytes, dict[str, str]]:
         data = _json(body)
         segment = str(data.get("CreditSegment", ""))
         segments = {c.credit_segment: c.currency for c in self.settings.company_codes}
         if segment not in segments:
             raise _Reply(400, "UKM_BP/020", f"Credit segment {segment} does not exist")
         if self.account(partner["BusinessPartner"], segment) is not None:
-            raise _Reply(400, "UKM_BP/021", f"Business partner {partner['BusinessPartner']} already has credit segment {segment}")
+            raise _Reply(
+                400, "UKM_BP/021", f"Business partner {partner['BusinessPartner']} already has credit segment {segment}"
+            )
         currency = str(data.get("CreditSegmentCurrency") or segments[segment])
         if currency != segments[segment]:
             raise _Reply(400, "UKM_BP/022", f"Credit segment {segment} is kept in {segments[segment]}, not {currency}")
-        changes = self._changes(json.dumps({k: v for k, v in data.items() if k in CREDIT_ACCOUNT.updatable}).encode(), CREDIT_ACCOUNT)
+        changes = self._changes(
+            json.dumps({k: v for k, v in data.items() if k in CREDIT_ACCOUNT.updatable}).encode(), CREDIT_ACCOUNT
+        )
         self._write_fault()
         if GatewayFault.LOST_BEFORE_APPLY in self._faults:
             self._faults.remove(GatewayFault.LOST_BEFORE_APPLY)
@@ -489,7 +515,7 @@ def in_process_session(simulator: S4Simulator) -> Any:
     from requests.structures import CaseInsensitiveDict
 
     class SimulatorTransport(BaseAdapter):
-        def send(self, request: Any, **kwargs: Any) -> requests.Response:
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
             body = request.body.encode() if isinstance(request.body, str) else request.body
             try:
                 status, headers, payload = simulator.handle(request.method, request.url, dict(request.headers), body)

@@ -92,7 +92,9 @@ class FakeEcc:
         self._change_numbers = itertools.count(1)
         self.calls: Counter[str] = Counter()
         for company in settings.company_codes:
-            self.tables["T001"].append({"BUKRS": company.code, "BUTXT": f"Company {company.code}", "WAERS": company.currency})
+            self.tables["T001"].append(
+                {"BUKRS": company.code, "BUTXT": f"Company {company.code}", "WAERS": company.currency}
+            )
             if not any(r["KKBER"] == company.credit_control_area for r in self.tables["T014"]):
                 self.tables["T014"].append(
                     {"KKBER": company.credit_control_area, "WAERS": company.currency, "KKBTX": "Credit control area"}
@@ -187,7 +189,8 @@ class FakeEcc:
                 "BUDAT": line.posting_date, "BLDAT": line.document_date, "CPUDT": line.posting_date,
                 "ZFBDT": line.baseline_date, "ZTERM": line.payment_terms, "ZBD1T": line.discount_days,
                 "ZBD1P": line.discount_percent, "ZBD2T": 0, "ZBD3T": line.net_days, "ZUONR": line.assignment,
-                "XBLNR": line.reference, "SGTXT": "", "AUGBL": alpha_in(line.clearing_document) if line.clearing_document else "",
+                "XBLNR": line.reference, "SGTXT": "",
+                "AUGBL": alpha_in(line.clearing_document) if line.clearing_document else "",
                 "AUGDT": line.clearing_date, "REBZG": alpha_in(line.invoice_ref) if line.invoice_ref else "",
                 "REBZJ": line.invoice_ref_year, "UMSKZ": "",
             })  # fmt: skip
@@ -287,7 +290,11 @@ class FakeEcc:
         if not any(r["BUKRS"] == bukrs for r in self.tables["T001"]):
             return bukrs, kunnr, _bapireturn("E", "F5 165", f"Company code {bukrs} does not exist")
         if not any(r["KUNNR"] == kunnr and r["BUKRS"] == bukrs for r in self.tables["KNB1"]):
-            return bukrs, kunnr, _bapireturn("E", "F2 163", f"Customer {kunnr} has not been created for company code {bukrs}")
+            return (
+                bukrs,
+                kunnr,
+                _bapireturn("E", "F2 163", f"Customer {kunnr} has not been created for company code {bukrs}"),
+            )
         return bukrs, kunnr, None
 
     def _open_items(self, session: _Session, params: dict[str, Any]) -> dict[str, Any]:
@@ -360,7 +367,8 @@ class FakeEcc:
             changed = row is not None
         else:
             changed = row is None or (
-                row["KLIMK"] != params.get("IV_EXPECTED_KLIMK") or row["CRBLB"] != str(params.get("IV_EXPECTED_CRBLB", ""))
+                row["KLIMK"] != params.get("IV_EXPECTED_KLIMK")
+                or row["CRBLB"] != str(params.get("IV_EXPECTED_CRBLB", ""))
             )
         if changed:
             return {"RETURN": [_bapiret2("E", "ZCB", "001", f"Credit data of customer {kunnr} changed meanwhile")]}
@@ -375,7 +383,8 @@ class FakeEcc:
             self._changed(target, USER, "ZCB")
             now = self._clock().astimezone(self.zone)
             tids.append({"TID": tid, "KUNNR": kunnr, "KKBER": kkber, "KLIMK": limit, "CRBLB": blocked,
-                         "REFERENCE": reference, "UDATE": dats(now.date()), "UTIME": now.strftime("%H%M%S")})  # fmt: skip
+                         "REFERENCE": reference, "UDATE": dats(now.date()),
+                         "UTIME": now.strftime("%H%M%S")})  # fmt: skip
 
         session.staged.append(update)
         return {"RETURN": [_bapiret2("S", "ZCB", "000", f"Credit data of customer {kunnr} saved")]}
@@ -417,7 +426,13 @@ def _bapireturn1(kind: str, ident: str, number: str, message: str) -> dict[str, 
 
 
 def _bapiret2(kind: str, ident: str, number: str, message: str) -> dict[str, Any]:
-    return {**_bapireturn1(kind, ident, number, message), "PARAMETER": "", "ROW": 0, "FIELD": "", "SYSTEM": "ECCCLNT100"}
+    return {
+        **_bapireturn1(kind, ident, number, message),
+        "PARAMETER": "",
+        "ROW": 0,
+        "FIELD": "",
+        "SYSTEM": "ECCCLNT100",
+    }
 
 
 def _bapi3007_2(line: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,8 @@ DDIC: dict[str, dict[str, int]] = {
         "NXTRV": 8, "DTREV": 8, "ERDAT": 8, "ERNAM": 12, "AEDAT": 8, "AENAM": 12,
     },
     "CDHDR": {"OBJECTCLAS": 15, "OBJECTID": 90, "CHANGENR": 10, "USERNAME": 12, "UDATE": 8, "UTIME": 6, "TCODE": 20},
-    "VBAK": {"VBELN": 10, "AUART": 4, "VKORG": 4, "KUNNR": 10, "AUDAT": 8, "ERDAT": 8, "AEDAT": 8, "NETWR": 18, "WAERK": 5},
+    "VBAK": {"VBELN": 10, "AUART": 4, "VKORG": 4, "KUNNR": 10, "AUDAT": 8, "ERDAT": 8, "AEDAT": 8, "NETWR": 18,
+             "WAERK": 5},
     "VBUK": {"VBELN": 10, "GBSTK": 1, "ABSTK": 1, "CMGST": 1},
 }  # fmt: skip
 

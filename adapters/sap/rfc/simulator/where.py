@@ -23,6 +23,14 @@ WORD_OPS = {"EQ": "=", "NE": "<>", "GT": ">", "GE": ">=", "LT": "<", "LE": "<="}
 Predicate = Callable[[dict[str, str]], bool]
 
 
+def _in(field: str, values: frozenset[str]) -> Predicate:
+    return lambda row: row.get(field, "") in values
+
+
+def _compare(field: str, op: Callable[[str, str], bool], value: str) -> Predicate:
+    return lambda row: op(row.get(field, ""), value)
+
+
 class OptionError(ValueError):
     pass
 
@@ -33,7 +41,7 @@ def _tokens(text: str) -> list[str]:
     while pos < len(text):
         match = TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise OptionError(f"cannot read {text[pos:pos + 20]!r}")
+            raise OptionError(f"cannot read {text[pos : pos + 20]!r}")
         found.append(match.group(0).strip())
         pos = match.end()
     return [t for t in found if t]
@@ -58,19 +66,19 @@ def parse(lines: list[str], fields: set[str]) -> Predicate:
         if op == "IN":
             if tokens[i + 2 : i + 3] != ["("]:
                 raise OptionError("IN needs a list in parentheses")
-            j, values = i + 3, set()
+            j, values = i + 3, set[str]()
             while j < len(tokens) and tokens[j] != ")":
                 if tokens[j] != ",":
                     values.add(_value(tokens[j]))
                 j += 1
-            conditions.append(lambda row, f=field, v=frozenset(values): row.get(f, "") in v)
+            conditions.append(_in(field, frozenset(values)))
             i = j + 1
         else:
             op = WORD_OPS.get(op, op)
             if op not in OPS or i + 2 >= len(tokens):
-                raise OptionError(f"bad condition at {' '.join(tokens[i:i + 3])!r}")
+                raise OptionError(f"bad condition at {' '.join(tokens[i : i + 3])!r}")
             value = _value(tokens[i + 2])
-            conditions.append(lambda row, f=field, o=OPS[op], v=value: o(row.get(f, ""), v))
+            conditions.append(_compare(field, OPS[op], value))
             i += 3
         if i < len(tokens):
             if tokens[i].upper() != "AND":
