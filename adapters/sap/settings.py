@@ -7,11 +7,15 @@ limit's currency is that area's (T014-WAERS) — not something a write may choos
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from creditbridge.core.model import DocType, OrderStatus
+
+if TYPE_CHECKING:
+    from creditbridge.mappings.schema import SapMapping
 
 NO_LIMIT_AMOUNT = Decimal("9999999999999.99")
 """KLIMK's largest value (CURR 15,2), the usual ECC spelling of "no limit": KNKK has no empty limit."""
@@ -57,3 +61,35 @@ class SapSettings:
         if not code:
             return None
         return self.risk_classes.get(code, code) if self.risk_classes else code
+
+
+def settings_from_mapping(mapping: SapMapping) -> SapSettings:
+    """The settings a checked SAP mapping file gives (mappings/templates/sap.yaml explains each)."""
+    scope, writeback = mapping.scope, mapping.writeback
+    if scope.company_codes is not None:
+        companies = tuple(
+            CompanyCode(c.code, c.currency, c.credit_control_area or c.code, c.credit_segment or c.code)
+            for c in scope.company_codes
+        )
+    else:
+        assert scope.company_code is not None and scope.currency is not None  # the mapping's checks
+        area = mapping.credit_control_area or scope.company_code
+        companies = (CompanyCode(scope.company_code, scope.currency, area, mapping.credit_segment or area),)
+    translations = mapping.translations
+    settings = SapSettings(
+        company_codes=companies,
+        payment_document_types=frozenset(scope.payment_document_types),
+        payment_terms=dict(translations.payment_terms or {}),
+        risk_classes=dict(translations.risk_classes) if translations.risk_classes else None,
+        history_from=date.fromisoformat(scope.history_from),
+        write_function=writeback.function_module or "Z_CREDITBRIDGE_SET_CREDIT",
+        tid_table=writeback.tid_table,
+        no_limit_amount=Decimal(writeback.no_limit_amount),
+        block_reason=writeback.block_reason or "01",
+        order_statuses={k: OrderStatus(v) for k, v in translations.order_statuses.items()}
+        if translations.order_statuses
+        else None,
+    )
+    if translations.document_types:
+        settings = replace(settings, document_types={k: DocType(v) for k, v in translations.document_types.items()})
+    return settings

@@ -385,7 +385,7 @@ def test_a_memory_connection_becomes_an_in_memory_erp_keeping_its_state(tmp_path
     assert adapter.erp_name == "sim" and adapter.state_path == state  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("erp", ["sap", "oracle"])
+@pytest.mark.parametrize("erp", ["oracle"])
 def test_erps_without_an_adapter_yet_are_a_clear_error(erp: str):
     connection = ConnectionConfig(name="x", erp=erp)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=f"the {erp} adapter is not part of this version of creditbridge yet"):
