@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,6 +26,9 @@ from creditbridge.core.columns import LedgerColumns
 from creditbridge.core.kpis.engine import KpiEngine
 from creditbridge.sync import kpi_output
 from creditbridge.sync.settings import DEFAULT_DEMO_DIR, sqlite_file_of, store_url_from_env
+
+if TYPE_CHECKING:
+    from creditbridge.sync.run_job import RunReport
 
 app = typer.Typer(
     name="creditbridge",
@@ -221,6 +224,7 @@ def report_command(
 class DemoErp(StrEnum):
     files = "files"
     quickbooks = "quickbooks"
+    sap = "sap"
 
 
 @app.command("demo")
@@ -235,12 +239,16 @@ def demo_command(
     erp: Annotated[
         DemoErp,
         typer.Option("--erp", help="files: a ledger folder imported into SQLite (default); quickbooks: the sync "
-                     "cycle against a simulated QuickBooks Online company."),
+                     "cycle against a simulated QuickBooks Online company; sap: the sync cycle against simulated "
+                     "SAP ECC (RFC) and S/4HANA (OData) systems."),
     ] = DemoErp.files,
 ) -> None:
     """Generate a sample company, import it into a SQLite store and write the AR report."""
     if erp is DemoErp.quickbooks:
         _quickbooks_demo(directory, customers if customers != 300 else 40, seed, as_of)
+        return
+    if erp is DemoErp.sap:
+        _sap_demo(directory, customers if customers != 300 else 40, seed, as_of)
         return
     from creditbridge.sync.demo import run_demo
 
@@ -265,10 +273,22 @@ def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | No
         result = run_quickbooks_demo(
             directory, customers=customers, seed=seed, as_of=_parse_date(as_of, "--as-of") if as_of else None
         )
-    run = result.run
     out.print(f"Simulated QuickBooks company {result.realm_id} at {result.base_url} (loopback)", highlight=False)
+    _print_cycle(result.run, "QuickBooks")
+    out.print("\nRead back from QuickBooks (Customer.Notes):", highlight=False)
+    for customer_id, name, tag in result.read_back:
+        out.print(f"  {customer_id:>6} {name:<32} {tag}", highlight=False, markup=False)
+    out.print(f"\nConfig and store: {result.folder}", highlight=False)
+    out.print(f"[bold]Report:           {result.html_report}[/]", highlight=False)
+    approvals = f"creditbridge approvals list --config {result.folder / 'creditbridge.toml'}"
+    out.print(f"Done in {time.perf_counter() - started:.1f} s. Releases wait for a second person: {approvals}",
+              highlight=False)  # fmt: skip
+
+
+def _print_cycle(run: RunReport, erp: str) -> None:
+    """What a demo run pulled, decided and pushed."""
     out.print(run.pulled.describe(), highlight=False)
-    out.print(f"\nReview as of {result.as_of}:", highlight=False)
+    out.print(f"\nReview of {run.connection}:", highlight=False)
     for outcome in run.review:
         wanted = "hold" if outcome.decision.hold else "release"
         reasons = "; ".join(r.message for r in outcome.decision.reasons)
@@ -276,13 +296,30 @@ def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | No
                   markup=False)
     report = run.pushed.report
     if report is not None:
-        out.print("\nPushed to QuickBooks:", highlight=False)
+        out.print(f"\nPushed to {erp}:", highlight=False)
         for row in report.results:
-            out.print(f"  {row.customer_id:>6} {row.status.value:<9} {row.detail}", highlight=False)
-    out.print("\nRead back from QuickBooks (Customer.Notes):", highlight=False)
-    for customer_id, name, tag in result.read_back:
-        out.print(f"  {customer_id:>6} {name:<32} {tag}", highlight=False, markup=False)
-    out.print(f"\nConfig and store: {result.folder}", highlight=False)
+            out.print(f"  {row.customer_id:>6} {row.status.value:<9} {row.detail}", highlight=False, markup=False)
+
+
+def _sap_demo(directory: Path, customers: int, seed: int, as_of: str | None) -> None:
+    from creditbridge.sync.demo_sap import run_sap_demo
+
+    started = time.perf_counter()
+    with _user_errors():
+        result = run_sap_demo(
+            directory, customers=customers, seed=seed, as_of=_parse_date(as_of, "--as-of") if as_of else None
+        )
+    out.print(f"Simulated SAP ECC (RFC, in-process) and S/4HANA Gateway at {result.odata_url}/sap/opu/odata/sap/ "
+              f"(loopback), as of {result.as_of}", highlight=False)  # fmt: skip
+    for name, run in result.runs:
+        out.print(f"\n[bold]{name}[/]", highlight=False)
+        _print_cycle(run, name)
+    out.print("\nRead back from SAP:", highlight=False)
+    for connection, customer_id, held in result.read_back:
+        out.print(f"  {connection:<8} {customer_id:>6}  {held}", highlight=False, markup=False)
+    calls = ", ".join(f"{n} {f}" for f, n in sorted(result.rfc_calls.items()))
+    out.print(f"\nRFC calls: {calls}; OData requests: {result.odata_requests}", highlight=False)
+    out.print(f"Config and store: {result.folder}", highlight=False)
     out.print(f"[bold]Report:           {result.html_report}[/]", highlight=False)
     approvals = f"creditbridge approvals list --config {result.folder / 'creditbridge.toml'}"
     out.print(f"Done in {time.perf_counter() - started:.1f} s. Releases wait for a second person: {approvals}",

@@ -9,7 +9,6 @@ Each run starts from a fresh simulated company and a fresh store in its own fold
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,10 +19,9 @@ from creditbridge.adapters.quickbooks.credentials import Credentials
 from creditbridge.adapters.quickbooks.simulator import QuickBooksSimulator
 from creditbridge.sync.composition import adapter_for, open_store
 from creditbridge.sync.config import load_config
-from creditbridge.sync.logs import new_run_id
-from creditbridge.sync.reports import build_report, write_html
-from creditbridge.sync.run_job import RunReport, run_cycle
-from creditbridge.sync.secrets import SecretVault, generate_key
+from creditbridge.sync.demo_cycle import config_header, fresh_folder, run_demo_cycle
+from creditbridge.sync.run_job import RunReport
+from creditbridge.sync.secrets import SecretVault
 
 CONNECTION = "quickbooks-demo"
 
@@ -40,12 +38,7 @@ class QuickBooksDemoResult:
 
 
 def run_quickbooks_demo(directory: Path, *, customers: int, seed: int, as_of: date | None) -> QuickBooksDemoResult:
-    folder = directory / "quickbooks"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    (folder / "secret.key").write_text(generate_key() + "\n")
-    (folder / "secret.key").chmod(0o600)
+    folder = fresh_folder(directory, "quickbooks")
 
     simulator = QuickBooksSimulator(seed=seed, customers=customers)
     with simulator.serve() as running:
@@ -59,10 +52,9 @@ def run_quickbooks_demo(directory: Path, *, customers: int, seed: int, as_of: da
             )
             SecretVault(store, key_file=config.secret_key_file).put(CONNECTION, SecretStr(credentials.to_json()))
             adapter = adapter_for(config.connection(CONNECTION), config)
-            run = run_cycle(
-                store, config, CONNECTION, adapter, run_id=new_run_id(), user="demo", as_of=review_date  # type: ignore[arg-type]
-            )
-            columns = store.load_columns(source=CONNECTION)
+            html = folder / "report.html"
+            title = "QuickBooks demo company — accounts receivable"
+            run = run_demo_cycle(store, config, CONNECTION, adapter, review_date, report=html, title=title)  # type: ignore[arg-type]
         customers_now = simulator.entities("Customer")
         read_back = tuple(
             (o.decision.customer_id, str(customers_now[o.decision.customer_id].get("DisplayName", "")),
@@ -70,9 +62,6 @@ def run_quickbooks_demo(directory: Path, *, customers: int, seed: int, as_of: da
             for o in run.review
             if o.decision.customer_id in customers_now
         )  # fmt: skip
-    report = build_report(columns, review_date, 90, title="QuickBooks demo company — accounts receivable")
-    html = folder / "report.html"
-    write_html(report, html)
     return QuickBooksDemoResult(folder, running.base_url, simulator.realm_id, review_date, run, read_back, html)
 
 
@@ -82,19 +71,7 @@ def _tag(notes: str) -> str:
 
 
 def _config_text(base_url: str, realm_id: str) -> str:
-    return f"""# Written by `creditbridge demo --erp quickbooks`: a simulated QuickBooks company on loopback.
-store_url = "sqlite:///creditbridge.db"
-secret_key_file = "secret.key"
-log_level = "warning"
-
-[policy]
-increase_approval_threshold = 10000
-hold_release_needs_approval = true
-
-[holds]
-hold_when_past_due_days_over = 90
-min_past_due_amount = 500
-
+    return config_header("quickbooks") + f"""
 [[connections]]
 name = "{CONNECTION}"
 erp = "quickbooks"

@@ -111,10 +111,14 @@ def documents(lines: Iterable[FiLine], settings: SapSettings) -> tuple[list[Date
             item = _open_item(key, doc, first, kind, references[key])
             item_settled[key] = item.amount.amount
             items.append(Dated(item.item_id, changed_day(key), item))
+    cleared_items: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    for key in item_settled:
+        for document in {x.clearing_document for x in by_doc[key] if x.clearing_document}:
+            cleared_items[(key[0], document)].append(key)
     for key, doc in sorted(by_doc.items()):
         first = min(doc, key=lambda x: x.item)
         if first.doc_type in settings.payment_document_types:
-            payment = _payment(key, doc, first, by_doc, references, item_settled)
+            payment = _payment(key, doc, first, cleared_items, references, item_settled)
             payments.append(Dated(payment.payment_id, changed_day(key), payment))
     return items, payments
 
@@ -169,7 +173,7 @@ def _payment(
     key: tuple[str, str, str],
     doc: list[FiLine],
     first: FiLine,
-    by_doc: dict[tuple[str, str, str], list[FiLine]],
+    cleared_items: dict[tuple[str, str], list[tuple[str, str, str]]],
     references: dict[tuple[str, str, str], list[FiLine]],
     item_amounts: dict[tuple[str, str, str], Decimal],
 ) -> Payment:
@@ -180,12 +184,9 @@ def _payment(
             ref = (line.company_code, line.invoice_ref, line.invoice_ref_year or line.fiscal_year)
             if ref in item_amounts:
                 applied[item_key(*ref)] += -line.signed
-    cleared_here = {x.clearing_document for x in doc if x.clearing_document} & {key[1]}
-    if cleared_here:
-        for other_key, other in by_doc.items():
-            if other_key == key or other_key not in item_amounts:
-                continue
-            if any(x.clearing_document == key[1] for x in other):
+    if any(x.clearing_document == key[1] for x in doc):
+        for other_key in cleared_items.get((key[0], key[1]), ()):
+            if other_key != key:
                 earlier = sum((-p.signed for p in references[other_key] if p.doc_key != key), Decimal(0))
                 applied[item_key(*other_key)] += item_amounts[other_key] - earlier
     total = -sum((x.signed for x in doc), Decimal(0))

@@ -33,7 +33,12 @@ class CompanyCode:
 class SapSettings:
     company_codes: tuple[CompanyCode, ...]
     document_types: dict[str, DocType] = field(
-        default_factory=lambda: {"DR": DocType.INVOICE, "RV": DocType.INVOICE, "DG": DocType.CREDIT_MEMO}
+        default_factory=lambda: {
+            "DR": DocType.INVOICE,
+            "RV": DocType.INVOICE,
+            "DG": DocType.CREDIT_MEMO,
+            "DD": DocType.DEBIT_MEMO,
+        }
     )
     payment_document_types: frozenset[str] = frozenset({"DZ"})
     payment_terms: dict[str, int] = field(default_factory=dict)

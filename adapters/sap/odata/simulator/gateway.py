@@ -149,7 +149,9 @@ class S4Simulator:
                 segment = self.settings.company_codes[0]
                 row = self._new_account(partner, segment.credit_segment, segment.currency, None, False, self.today())
             if credit_limit is not UNSET:
-                row["CreditLimitAmount"] = Decimal(0) if credit_limit is None else Decimal(credit_limit)
+                row["CreditLimitAmount"] = (
+                    Decimal(0) if credit_limit is None else Decimal(credit_limit).quantize(Decimal("0.01"))
+                )
                 row["CreditLimitIsZero"] = credit_limit is not None and Decimal(credit_limit) == 0
                 row["CreditLimitLastChangeDate"] = self.today()
             if on_hold is not UNSET:
@@ -442,6 +444,8 @@ class S4Simulator:
         limit = changes.get("CreditLimitAmount")
         if limit is not None and (limit < 0 or not fits_scale(limit, 2)):
             raise _Reply(400, "UKM_BP/011", f"Credit limit {limit} is not valid (0 or more, 2 decimals)")
+        if limit is not None:
+            changes["CreditLimitAmount"] = limit.quantize(Decimal("0.01"))  # CURR 15,2
         return changes
 
 

@@ -32,6 +32,7 @@ from creditbridge.adapters.sap.settings import SapSettings
 from creditbridge.core.model import Ledger, OrderStatus
 
 UNSET: Any = object()
+CENTS = Decimal("0.01")  # KLIMK is CURR 15,2
 USER = "CREDITBRIDGE"
 PERSON = "FINANCE01"
 
@@ -215,7 +216,9 @@ class FakeEcc:
         kunnr = alpha_in(customer)
         row = self.knkk(kunnr) or self._new_knkk(kunnr, self._area_of(kunnr))
         if credit_limit is not UNSET:
-            row["KLIMK"] = self.settings.no_limit_amount if credit_limit is None else Decimal(credit_limit)
+            row["KLIMK"] = (
+                self.settings.no_limit_amount if credit_limit is None else Decimal(credit_limit).quantize(CENTS)
+            )
         if on_hold is not UNSET:
             row["CRBLB"] = "X" if on_hold else ""
         if risk_category is not UNSET:
@@ -379,7 +382,7 @@ class FakeEcc:
 
         def update() -> None:  # CALL FUNCTION ... IN UPDATE TASK: runs at COMMIT WORK
             target = self.knkk(kunnr, kkber) or self._new_knkk(kunnr, kkber)
-            target["KLIMK"], target["CRBLB"] = limit, blocked
+            target["KLIMK"], target["CRBLB"] = limit.quantize(CENTS), blocked
             self._changed(target, USER, "ZCB")
             now = self._clock().astimezone(self.zone)
             tids.append({"TID": tid, "KUNNR": kunnr, "KKBER": kkber, "KLIMK": limit, "CRBLB": blocked,
