@@ -147,3 +147,12 @@ def test_quickbooks_demo_runs_the_whole_cycle_against_the_simulator(tmp_path: Pa
     read_back = out.split("Read back from QuickBooks (Customer.Notes):")[1]
     assert "[creditbridge: " in read_back and "hold=yes" in read_back, "the hold is in QuickBooks, read back"
     assert (tmp_path / "demo" / "quickbooks" / "report.html").exists()
+
+
+def test_sap_demo_runs_the_whole_cycle_against_the_ecc_and_s4_simulators(tmp_path: Path):
+    out = run("demo", "--erp", "sap", "--dir", str(tmp_path / "demo"), "--customers", "20", cwd=tmp_path).stdout
+    assert "Pushed to sap-ecc:" in out and "Pushed to sap-s4:" in out and "APPLIED" in out
+    read_back = out.split("Read back from SAP:")[1]
+    assert "CRBLB 'X'" in read_back, "the ECC credit block is in KNKK, read back"
+    assert "CreditAccountIsBlocked true" in read_back, "the S/4HANA block is on the credit account, read back"
+    assert "BAPI_TRANSACTION_COMMIT" in out and (tmp_path / "demo" / "sap" / "report.html").exists()
