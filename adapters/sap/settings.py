@@ -51,6 +51,8 @@ class SapSettings:
     block_reason: str = "01"
     sap_client: str | None = None
     order_statuses: dict[str, OrderStatus] | None = None
+    sales_organization: str | None = None
+    """ECC: only sales orders of this sales organisation (VBAK-VKORG) are read; None: all."""
 
     def company(self, code: str) -> CompanyCode:
         for company in self.company_codes:
@@ -91,6 +93,7 @@ def settings_from_mapping(mapping: SapMapping) -> SapSettings:
         tid_table=writeback.tid_table,
         no_limit_amount=Decimal(writeback.no_limit_amount),
         block_reason=writeback.block_reason or "01",
+        sales_organization=scope.sales_organization,
         order_statuses={k: OrderStatus(v) for k, v in translations.order_statuses.items()}
         if translations.order_statuses
         else None,

@@ -262,6 +262,7 @@ def sap_rfc_subject(tmp_path: Path) -> ContractSubject:
     """EccErp over the fake ECC system (RFC protocol in-process); faults are RFC failures at the commit."""
     from creditbridge.adapters.sap.rfc.erp import EccErp
     from creditbridge.adapters.sap.rfc.simulator import FakeEcc, RfcFault
+    from creditbridge.adapters.sap.rfc.simulator.system import UNSET as UNSET_SAP
 
     system = FakeEcc(sap_settings())
     erp = EccErp(system.connect, system.settings, name="sap-ecc", page_size=PAGE_SIZE, clock=system.now)
@@ -272,8 +273,6 @@ def sap_rfc_subject(tmp_path: Path) -> ContractSubject:
             credit_limit=UNSET_SAP if credit_limit is UNSET else credit_limit,
             on_hold=UNSET_SAP if on_hold is UNSET else on_hold,
         )
-
-    from creditbridge.adapters.sap.rfc.simulator.system import UNSET as UNSET_SAP
 
     def arm_fault(operation: str, fault: Fault) -> None:
         if fault is Fault.UNAVAILABLE:

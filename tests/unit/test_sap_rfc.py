@@ -171,3 +171,18 @@ def test_the_sap_adapter_imports_without_pyrfc_or_requests_and_no_test_imports_p
     assert not [p for p in (ROOT / "tests").rglob("*.py") if imports_pyrfc.search(p.read_text(encoding="utf-8"))]
     importers = [p for p in ROOT.glob("[!.]*/**/*.py") if imports_pyrfc.search(p.read_text(encoding="utf-8"))]
     assert [p.relative_to(ROOT).as_posix() for p in importers] == ["adapters/sap/rfc/pyrfc_connection.py"]
+
+
+def test_only_orders_of_the_mapped_sales_organisation_count(ecc: FakeEcc):
+    from dataclasses import replace
+    from datetime import date
+
+    from creditbridge.core.model import Order
+
+    ecc.seed_ledger(Ledger(orders=(Order("4000001", "12345", date(2026, 11, 2), Money.of("300", "EUR")),
+                                   Order("4000002", "12345", date(2026, 11, 3), Money.of("700", "EUR")))))  # fmt: skip
+    ecc.tables["VBAK"][0]["VKORG"] = "1000"
+    ecc.tables["VBAK"][1]["VKORG"] = "2000"
+    erp = EccErp(ecc.connect, replace(SETTINGS, sales_organization="1000"), clock=ecc.now)
+    orders = [c.record for c in erp.read_changes(Entity.ORDERS, None).changes]
+    assert [(o.order_number, o.amount) for o in orders] == [("4000001", Money.of("300", "EUR"))]  # type: ignore[union-attr]

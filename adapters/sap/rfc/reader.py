@@ -228,8 +228,9 @@ class EccReader:
 
     def _orders(self) -> list[_Dated]:
         knb1 = self._company_customers()
-        vbak = [r for r in rows(self.session, "VBAK", ("VBELN", "KUNNR", "AUDAT", "ERDAT", "AEDAT", "NETWR", "WAERK"))
-                if r["KUNNR"] in knb1]  # fmt: skip
+        where = [f"VKORG = '{self.settings.sales_organization}'"] if self.settings.sales_organization else []
+        fields = ("VBELN", "KUNNR", "AUDAT", "ERDAT", "AEDAT", "NETWR", "WAERK")
+        vbak = [r for r in rows(self.session, "VBAK", fields, where) if r["KUNNR"] in knb1]
         status = {
             r["VBELN"]: r for r in rows_in(self.session, "VBUK", ("VBELN", "GBSTK", "ABSTK", "CMGST"), "VBELN",
                                            [r["VBELN"] for r in vbak])
