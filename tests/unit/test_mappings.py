@@ -79,8 +79,9 @@ def test_an_sap_field_the_adapter_does_not_read_is_refused(tmp_path: Path):
     path = tmp_path / "sap.yaml"
     path.write_text(text)
     (issue,) = problems(path)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "credit_limit: KNKK.DBEKR" in row)
     assert issue.endswith(
-        ":38: fields.credit_profiles.credit_limit: the SAP adapter reads credit_limit from "
+        f":{line}: fields.credit_profiles.credit_limit: the SAP adapter reads credit_limit from "
         "CreditManagementAccount.CreditLimitAmount or KNKK.KLIMK, not KNKK.DBEKR "
         "(write the field the adapter reads, or leave the line out)"
     )
