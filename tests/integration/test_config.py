@@ -418,3 +418,20 @@ def _restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_creditbridge_handler", False)]:
         root.removeHandler(handler)
+
+
+def test_an_sap_connection_builds_the_s4_adapter_or_says_how_to_get_pyrfc_for_ecc(tmp_path: Path):
+    from creditbridge.adapters.sap.odata.erp import S4Erp
+
+    template = (TEMPLATES / "sap.yaml").read_text()
+    s4 = tmp_path / "s4.yaml"
+    s4.write_text(template.replace("system: ecc", "system: s4").replace("mechanism: rfc_function", "mechanism: odata")
+                  .replace("credit_control_area: \"1000\"       # KKBER", "credit_segment: \"1000\"       # KKBER"))  # fmt: skip
+    options = {"odata_url": "https://s4.example.com", "user": "CREDITBRIDGE", "client": "100"}
+    connection = ConnectionConfig(name="s4", erp="sap", mapping=s4, options=options)
+    adapter = adapter_for(connection, Config(connections=[connection]))
+    assert isinstance(adapter, S4Erp) and adapter.client.params == {"sap-client": "100"}
+
+    ecc = ConnectionConfig(name="ecc", erp="sap", mapping=TEMPLATES / "sap.yaml", options={"ashost": "ecc", "sysnr": "00"})
+    with pytest.raises(ConfigError, match=r"connection 'ecc': SAP over RFC needs pyrfc.*SAPNWRFC_HOME"):
+        adapter_for(ecc, Config(connections=[ecc]))

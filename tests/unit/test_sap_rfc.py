@@ -186,3 +186,19 @@ def test_only_orders_of_the_mapped_sales_organisation_count(ecc: FakeEcc):
     erp = EccErp(ecc.connect, replace(SETTINGS, sales_organization="1000"), clock=ecc.now)
     orders = [c.record for c in erp.read_changes(Entity.ORDERS, None).changes]
     assert [(o.order_number, o.amount) for o in orders] == [("4000001", Money.of("300", "EUR"))]  # type: ignore[union-attr]
+
+
+def test_a_refused_logon_is_an_auth_error_and_a_bapi_error_on_read_names_the_customer(ecc: FakeEcc, erp: EccErp):
+    from dataclasses import replace
+
+    from creditbridge.core.ports import ErpAuthError
+
+    ecc.arm(RfcFault.LOGON)
+    with pytest.raises(ErpAuthError, match="check user, password and client"):
+        erp.read_changes(Entity.CUSTOMERS, None)
+    assert len(erp.read_changes(Entity.CUSTOMERS, None).changes) == 2, "the next call logs on again"
+
+    ecc.tables["KNB1"].append({"KUNNR": "0000099999", "BUKRS": "3000", "ZTERM": "", "AKONT": "", "ERDAT": "20260101"})
+    wider = replace(SETTINGS, company_codes=(*SETTINGS.company_codes, CompanyCode("3000", "EUR", "3000", "3000")))
+    with pytest.raises(ErpConfigError, match="BAPI_AR_ACC_GETOPENITEMS for customer 99999: E F5 165: Company code 3000"):
+        EccErp(ecc.connect, wider).read_changes(Entity.OPEN_ITEMS, None)
