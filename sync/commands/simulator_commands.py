@@ -67,7 +67,7 @@ def sap_odata_command(
 
     Services under http://127.0.0.1:PORT/sap/opu/odata/sap/: API_CRDTMBUSINESSPARTNER (credit accounts,
     PATCH with CSRF token and If-Match), API_OPLACCTGDOCITEMCUBE_SRV (line items), API_BUSINESS_PARTNER
-    (customers). Company codes 1000 (USD) and 2000 (EUR), credit segments of the same numbers.
+    (customers), API_SALES_ORDER_SRV (sales orders). Company codes 1000 (USD) and 2000 (EUR), credit segments of the same numbers.
     """
     import tempfile
 
@@ -96,7 +96,9 @@ def sap_odata_command(
     try:
         with sim.serve(port=port) as running:
             out.print(f"SAP Gateway (S/4HANA) simulator on {running.base_url}", highlight=False)
-            for service in ("API_CRDTMBUSINESSPARTNER", "API_OPLACCTGDOCITEMCUBE_SRV", "API_BUSINESS_PARTNER"):
+            services = ("API_CRDTMBUSINESSPARTNER", "API_OPLACCTGDOCITEMCUBE_SRV", "API_BUSINESS_PARTNER",
+                        "API_SALES_ORDER_SRV")  # fmt: skip
+            for service in services:
                 out.print(f"  {running.base_url}{root}/{service}/   ($metadata for the model)", highlight=False)
             out.print(f"User / password: {sim.user} / {sim.password}   sap-client: {sim.client}", highlight=False)
             out.print(f"Loaded: {len(records.customers)} customers, {len(records.items)} items from {ledger}",

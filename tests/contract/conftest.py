@@ -347,6 +347,7 @@ def sap_odata_subject(tmp_path: Path) -> ContractSubject:
                 Capability.READ_CREDIT_PROFILES,
                 Capability.READ_OPEN_ITEMS,
                 Capability.READ_PAYMENTS,
+                Capability.READ_ORDERS,
                 Capability.WRITE_CREDIT_PROFILE,
             }
         ),

@@ -19,6 +19,7 @@ CAPABILITIES: Final = frozenset(
         Capability.READ_CREDIT_PROFILES,
         Capability.READ_OPEN_ITEMS,
         Capability.READ_PAYMENTS,
+        Capability.READ_ORDERS,
         Capability.WRITE_CREDIT_PROFILE,
     }
 )

@@ -2,7 +2,8 @@
 
 Change marks: line items carry their entry day (AccountingDocumentCreationDate) and clearing day,
 so open items and payments are stamped as on ECC (receivables.py; the cube is read per company
-code — open items plus those cleared since settings.history_from — with `$top/$skip` and `__next`).
+code — open items plus those cleared since settings.history_from — with `$top/$skip` and `__next`);
+sales orders by their creation and last change day.
 Credit accounts and customers carry no change stamp for what we read (a block or a rename moves
 no date), so each pull reads them whole and reports them as of the start of today: the shell keeps
 a new version only for what really changed. No tombstones are offered (READ_DELETIONS is absent).
@@ -22,14 +23,15 @@ from creditbridge.adapters.sap.odata.client import ODataClient
 from creditbridge.adapters.sap.receivables import FiLine, documents
 from creditbridge.adapters.sap.settings import SapSettings
 from creditbridge.adapters.sap.stamps import day_stamp, since_day, start_of_day
-from creditbridge.core.model import CreditProfile, Customer
+from creditbridge.core.model import CreditProfile, Customer, Order, OrderStatus
 from creditbridge.core.money import Money
 from creditbridge.core.ports import Change, ChangePage, Entity, ErpConfigError, Record
 
 CREDIT = "API_CRDTMBUSINESSPARTNER"
 ITEMS = "API_OPLACCTGDOCITEMCUBE_SRV"
 PARTNERS = "API_BUSINESS_PARTNER"
-ENTITIES = (Entity.CUSTOMERS, Entity.CREDIT_PROFILES, Entity.OPEN_ITEMS, Entity.PAYMENTS)
+ORDERS = "API_SALES_ORDER_SRV"
+ENTITIES = (Entity.CUSTOMERS, Entity.CREDIT_PROFILES, Entity.OPEN_ITEMS, Entity.PAYMENTS, Entity.ORDERS)
 
 
 def fingerprint(*parts: object) -> str:
@@ -68,6 +70,11 @@ class S4Reader:
             found = [(p.customer_id, today, p, p.source_version or "") for p in self.profiles()]
         elif entity is Entity.CUSTOMERS:
             found = [(c.customer_id, today, c, fingerprint(c)) for c in self.customers()]
+        elif entity is Entity.ORDERS:
+            first = since_day(since, self.zone)
+            for day, order, version in self.orders():
+                if first is None or day >= first:
+                    found.append((order.order_number, max(day_stamp(day, self.zone), since or today), order, version))
         else:
             items, payments = documents(self._lines(), self.settings)
             first = since_day(since, self.zone)
@@ -141,6 +148,36 @@ class S4Reader:
                 f"customer {customer_id} has payment terms {key!r}, which translations.payment_terms does not list"
             )
         return self.settings.payment_terms[key]
+
+    # --- sales orders ------------------------------------------------------------------------------
+
+    def orders(self) -> list[tuple[date, Order, str]]:
+        """A_SalesOrder of the mapped company codes' customers, with their change day (creation or last change)."""
+        customers = {c.customer_id for c in self.customers()}
+        query = {"$filter": f"SalesOrganization eq '{self.settings.sales_organization}'"} if (
+            self.settings.sales_organization) else {}  # fmt: skip
+        found = []
+        for row in self.client.collection(ORDERS, "A_SalesOrder", query):
+            if str(row["SoldToParty"]) not in customers:
+                continue
+            if row.get("OverallSDDocumentRejectionSts") == "C":
+                status = OrderStatus.CANCELLED
+            elif self.settings.order_statuses and row.get("OverallSDProcessStatus") in self.settings.order_statuses:
+                status = self.settings.order_statuses[str(row["OverallSDProcessStatus"])]
+            else:
+                status = OrderStatus.CLOSED if row.get("OverallSDProcessStatus") == "C" else OrderStatus.OPEN
+            order = Order(
+                order_number=str(row["SalesOrder"]),
+                customer_id=str(row["SoldToParty"]),
+                order_date=wire.to_date(row.get("SalesOrderDate")) or date.min,
+                amount=Money(wire.to_decimal(row["TotalNetAmount"]), str(row["TransactionCurrency"])),
+                status=status,
+            )
+            days = [d for d in (wire.to_date(row.get("CreationDate")), wire.to_date(row.get("LastChangeDate"))) if d]
+            found.append(
+                (max(days, default=order.order_date), order, fingerprint(order, row.get("TotalCreditCheckStatus")))
+            )
+        return found
 
     # --- line items --------------------------------------------------------------------------------
 

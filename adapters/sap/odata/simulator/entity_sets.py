@@ -19,6 +19,7 @@ class EntitySet:
 CREDIT = "API_CRDTMBUSINESSPARTNER"
 ITEMS = "API_OPLACCTGDOCITEMCUBE_SRV"
 PARTNERS = "API_BUSINESS_PARTNER"
+ORDERS = "API_SALES_ORDER_SRV"
 
 CREDIT_ACCOUNT = EntitySet(
     CREDIT, "CreditManagementAccount", "CreditManagementAccountType", ("BusinessPartner", "CreditSegment"),
@@ -71,8 +72,17 @@ CUSTOMER_COMPANY = EntitySet(
      "DeletionIndicator": "Edm.Boolean"},
 )  # fmt: skip
 
+SALES_ORDER = EntitySet(
+    ORDERS, "A_SalesOrder", "A_SalesOrderType", ("SalesOrder",),
+    {"SalesOrder": "Edm.String", "SalesOrderType": "Edm.String", "SalesOrganization": "Edm.String",
+     "SoldToParty": "Edm.String", "SalesOrderDate": "Edm.DateTime", "CreationDate": "Edm.DateTime",
+     "LastChangeDate": "Edm.DateTime", "TotalNetAmount": "Edm.Decimal", "TransactionCurrency": "Edm.String",
+     "OverallSDProcessStatus": "Edm.String", "OverallSDDocumentRejectionSts": "Edm.String",
+     "TotalCreditCheckStatus": "Edm.String"},
+)  # fmt: skip
+
 ENTITY_SETS: dict[tuple[str, str], EntitySet] = {
-    (s.service, s.name): s for s in (CREDIT_ACCOUNT, CREDIT_PARTNER, LINE_ITEM, CUSTOMER, CUSTOMER_COMPANY)
+    (s.service, s.name): s for s in (CREDIT_ACCOUNT, CREDIT_PARTNER, LINE_ITEM, CUSTOMER, CUSTOMER_COMPANY, SALES_ORDER)
 }
 NAVIGATION = {("CreditMgmtBusinessPartner", "to_CreditMgmtAccountTP"): "CreditManagementAccount"}
 

@@ -38,12 +38,13 @@ from creditbridge.adapters.sap.odata.simulator.entity_sets import (
     ENTITY_SETS,
     LINE_ITEM,
     NAVIGATION,
+    SALES_ORDER,
     EntitySet,
     metadata,
 )
 from creditbridge.adapters.sap.odata.simulator.filters import FilterError, parse
 from creditbridge.adapters.sap.settings import SapSettings
-from creditbridge.core.model import Ledger
+from creditbridge.core.model import Ledger, OrderStatus
 
 ROOT = "/sap/opu/odata/sap/"
 UNSET: Any = object()
@@ -131,6 +132,16 @@ class S4Simulator:
                 "InvoiceReferenceFiscalYear": line.invoice_ref_year, "SpecialGLCode": "",
                 "AmountInTransactionCurrency": signed, "TransactionCurrency": line.currency,
                 "AmountInCompanyCodeCurrency": signed, "CompanyCodeCurrency": line.currency,
+            })  # fmt: skip
+
+        statuses = {OrderStatus.OPEN: ("A", "A"), OrderStatus.CLOSED: ("C", "A"), OrderStatus.CANCELLED: ("C", "C")}
+        for o in seed.orders:
+            process, rejection = statuses[o.status]
+            self._rows(SALES_ORDER).append({
+                "SalesOrder": o.order, "SalesOrderType": "OR", "SalesOrganization": "", "SoldToParty": o.customer,
+                "SalesOrderDate": o.order_date, "CreationDate": o.order_date, "LastChangeDate": None,
+                "TotalNetAmount": o.amount, "TransactionCurrency": o.currency, "OverallSDProcessStatus": process,
+                "OverallSDDocumentRejectionSts": rejection, "TotalCreditCheckStatus": "",
             })  # fmt: skip
 
     def account(self, partner: str, segment: str | None = None) -> dict[str, Any] | None:
