@@ -67,7 +67,8 @@ def sap_odata_command(
 
     Services under http://127.0.0.1:PORT/sap/opu/odata/sap/: API_CRDTMBUSINESSPARTNER (credit accounts,
     PATCH with CSRF token and If-Match), API_OPLACCTGDOCITEMCUBE_SRV (line items), API_BUSINESS_PARTNER
-    (customers), API_SALES_ORDER_SRV (sales orders). Company codes 1000 (USD) and 2000 (EUR), credit segments of the same numbers.
+    (customers), API_SALES_ORDER_SRV (sales orders). Company codes 1000 (USD) and 2000 (EUR), credit
+    segments of the same numbers.
     """
     import tempfile
 
