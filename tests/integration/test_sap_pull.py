@@ -54,3 +54,19 @@ def test_a_second_pull_writes_nothing_and_a_block_set_in_sap_today_is_pulled_nex
     (profile,) = [p for p in store.load_ledger(source="sap").profiles if p.customer_id == "A"]
     assert profile.on_hold is True and profile.credit_limit is not None
     assert profile.credit_limit.amount == Decimal("5000")
+
+
+@SQLITE_ONLY
+def test_an_order_closed_by_a_delivery_is_pulled_although_no_date_in_vbak_moved(store: Store):
+    ecc = FakeEcc(SETTINGS)
+    ecc.seed_ledger(read_ledger(FIXTURE).to_ledger())
+    erp = EccErp(ecc.connect, SETTINGS, clock=ecc.now)
+    pull(store, "sap", erp)  # type: ignore[arg-type]
+    (vbuk,) = [row for row in ecc.tables["VBUK"] if row["VBELN"] == "SO-1"]
+    vbuk["GBSTK"] = "C"  # billed: the status moves, VBAK-AEDAT does not
+
+    again = pull(store, "sap", erp)  # type: ignore[arg-type]
+
+    assert again[Entity.ORDERS].updated == 1 and again.rows_written == 1
+    (order,) = [o for o in store.load_ledger(source="sap").orders if o.order_number == "SO-1"]
+    assert order.status.value == "closed"

@@ -3,7 +3,7 @@
 Change marks: line items carry their entry day (AccountingDocumentCreationDate) and clearing day,
 so open items and payments are stamped as on ECC (receivables.py; the cube is read per company
 code — open items plus those cleared since settings.history_from — with `$top/$skip` and `__next`);
-sales orders by their creation and last change day.
+sales orders (like credit accounts and customers) in full, as of today: a status change moves no date.
 Credit accounts and customers carry no change stamp for what we read (a block or a rename moves
 no date), so each pull reads them whole and reports them as of the start of today: the shell keeps
 a new version only for what really changed. No tombstones are offered (READ_DELETIONS is absent).
@@ -71,10 +71,7 @@ class S4Reader:
         elif entity is Entity.CUSTOMERS:
             found = [(c.customer_id, today, c, fingerprint(c)) for c in self.customers()]
         elif entity is Entity.ORDERS:
-            first = since_day(since, self.zone)
-            for day, order, version in self.orders():
-                if first is None or day >= first:
-                    found.append((order.order_number, max(day_stamp(day, self.zone), since or today), order, version))
+            found = [(o.order_number, today, o, version) for o, version in self.orders()]
         else:
             items, payments = documents(self._lines(), self.settings)
             first = since_day(since, self.zone)
@@ -151,13 +148,18 @@ class S4Reader:
 
     # --- sales orders ------------------------------------------------------------------------------
 
-    def orders(self) -> list[tuple[date, Order, str]]:
-        """A_SalesOrder of the mapped company codes' customers, with their change day (creation or last change)."""
+    def orders(self) -> list[tuple[Order, str]]:
+        """A_SalesOrder of the mapped company codes' customers since settings.history_from, with a version.
+
+        Read in full on each pull: a status change by a delivery or billing document moves no date here.
+        """
         customers = {c.customer_id for c in self.customers()}
-        query = {"$filter": f"SalesOrganization eq '{self.settings.sales_organization}'"} if (
-            self.settings.sales_organization) else {}  # fmt: skip
+        since = self.settings.history_from.strftime("%Y-%m-%dT00:00:00")
+        query = f"SalesOrderDate ge datetime'{since}'"
+        if self.settings.sales_organization:
+            query += f" and SalesOrganization eq '{self.settings.sales_organization}'"
         found = []
-        for row in self.client.collection(ORDERS, "A_SalesOrder", query):
+        for row in self.client.collection(ORDERS, "A_SalesOrder", {"$filter": query}):
             if str(row["SoldToParty"]) not in customers:
                 continue
             if row.get("OverallSDDocumentRejectionSts") == "C":
@@ -173,10 +175,7 @@ class S4Reader:
                 amount=Money(wire.to_decimal(row["TotalNetAmount"]), str(row["TransactionCurrency"])),
                 status=status,
             )
-            days = [d for d in (wire.to_date(row.get("CreationDate")), wire.to_date(row.get("LastChangeDate"))) if d]
-            found.append(
-                (max(days, default=order.order_date), order, fingerprint(order, row.get("TotalCreditCheckStatus")))
-            )
+            found.append((order, fingerprint(order, row.get("TotalCreditCheckStatus"))))
         return found
 
     # --- line items --------------------------------------------------------------------------------

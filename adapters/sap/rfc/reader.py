@@ -8,7 +8,8 @@ Where the change marks come from (stamps.py explains day granularity):
   paid or cleared it; read per customer and company code with BAPI_AR_ACC_GETOPENITEMS (open at
   today) and BAPI_AR_ACC_GETBALANCEDITEMS (cleared since settings.history_from) — a full
   reconcile: SAP offers no change query on line items through a released BAPI;
-- orders: VBAK-ERDAT/AEDAT with the status of VBUK.
+- orders: reconciled in full (those created since settings.history_from) and reported as of today,
+  since a status change in VBUK moves no date in VBAK.
 ECC keeps no tombstones we can read (archiving and deletion leave no trace), so READ_DELETIONS
 is not offered: a record that disappears is found by the shell's full sweep.
 """
@@ -83,12 +84,12 @@ class EccReader:
 
     def _changes(self, entity: Entity, since: datetime | None) -> list[Change]:
         first = since_day(since, self.zone)
-        build = {
-            Entity.CUSTOMERS: self._customers,
+        build: Callable[[], list[_Dated]] = {
+            Entity.CUSTOMERS: lambda: self._customers(first),
             Entity.CREDIT_PROFILES: self._profiles,
             Entity.OPEN_ITEMS: lambda: self._receivables(items=True),
             Entity.PAYMENTS: lambda: self._receivables(items=False),
-            Entity.ORDERS: self._orders,
+            Entity.ORDERS: lambda: self._orders(first),
         }[entity]
         changes = []
         for dated in build():
@@ -155,7 +156,7 @@ class EccReader:
             found.append(_Dated(profile.customer_id, _latest(days), profile, profile.source_version or ""))
         return found
 
-    def _customers(self) -> list[_Dated]:
+    def _customers(self, first: date | None) -> list[_Dated]:
         knb1 = self._company_customers()
         kunnrs = sorted(knb1)
         kna1 = {
@@ -166,7 +167,10 @@ class EccReader:
             banks.setdefault(r["KUNNR"], []).append(r["BANKN"])
         knkk = self._credit_rows(knb1)
         changed: dict[str, date] = {}
-        for r in rows(self.session, "CDHDR", ("OBJECTID", "UDATE"), ["OBJECTCLAS = 'DEBI'"]):
+        # change documents matter only to tell what changed since the cursor (a full load takes every customer)
+        recent = [] if first is None else rows(self.session, "CDHDR", ("OBJECTID", "UDATE"),
+                                               ["OBJECTCLAS = 'DEBI'", f"UDATE >= '{dats(first)}'"])  # fmt: skip
+        for r in recent:
             day = sap_date(r["UDATE"])
             if day is not None and r["OBJECTID"] in knb1:
                 changed[r["OBJECTID"]] = max(day, changed.get(r["OBJECTID"], day))
@@ -226,11 +230,16 @@ class EccReader:
 
     # --- orders ------------------------------------------------------------------------------------
 
-    def _orders(self) -> list[_Dated]:
+    def _orders(self, first: date | None) -> list[_Dated]:
+        """VBAK since settings.history_from, all reported as of today: a status change (VBUK, by a delivery or
+        billing document) moves no date in VBAK, so orders are reconciled in full on every pull."""
         knb1 = self._company_customers()
-        where = [f"VKORG = '{self.settings.sales_organization}'"] if self.settings.sales_organization else []
+        where = [f"ERDAT >= '{dats(self.settings.history_from)}'"]
+        if self.settings.sales_organization:
+            where.append(f"VKORG = '{self.settings.sales_organization}'")
         fields = ("VBELN", "KUNNR", "AUDAT", "ERDAT", "AEDAT", "NETWR", "WAERK")
         vbak = [r for r in rows(self.session, "VBAK", fields, where) if r["KUNNR"] in knb1]
+        today = self._clock().astimezone(self.zone).date()
         status = {
             r["VBELN"]: r for r in rows_in(self.session, "VBUK", ("VBELN", "GBSTK", "ABSTK", "CMGST"), "VBELN",
                                            [r["VBELN"] for r in vbak])
@@ -245,8 +254,7 @@ class EccReader:
                 amount=Money(amount(r["NETWR"]), r["WAERK"]),
                 status=self._order_status(s),
             )
-            found.append(_Dated(order.order_number, _latest([sap_date(r["ERDAT"]), sap_date(r["AEDAT"])]), order,
-                                fingerprint(order, s["CMGST"])))  # fmt: skip
+            found.append(_Dated(order.order_number, today, order, fingerprint(order, s["CMGST"])))
         return found
 
     def _order_status(self, status: dict[str, str]) -> OrderStatus:

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from decimal import Decimal
 from typing import Any
 
-from creditbridge.adapters.sap.codes import alpha_in, fits_scale
+from creditbridge.adapters.sap.codes import alpha_in, amount, fits_scale
 from creditbridge.adapters.sap.rfc.connection import RfcConnection, RfcConnector
 from creditbridge.adapters.sap.rfc.errors import CommunicationError, RFCError, RFCTypeError
 from creditbridge.adapters.sap.rfc.reader import KNKK_FIELDS, EccReader
@@ -177,9 +178,7 @@ def _rollback(connection: RfcConnection) -> None:
         connection.call("BAPI_TRANSACTION_ROLLBACK")
 
 
-def _klimk(knkk: dict[str, str]) -> Any:
-    from creditbridge.adapters.sap.codes import amount
-
+def _klimk(knkk: dict[str, str]) -> Decimal:
     return amount(knkk["KLIMK"])
 
 
