@@ -253,6 +253,9 @@ class SapScope(Scope):
     payment_document_types: list[Annotated[str, Field(pattern=r"^[A-Z0-9]{2}$")]] = Field(
         default=["DZ"], description="Document types (BLART) of incoming payments."
     )
+    writeoff_document_types: list[Annotated[str, Field(pattern=r"^[A-Z0-9]{2}$")]] = Field(
+        default=[], description="Document types (BLART) of bad-debt write-offs; none: write-offs are not read."
+    )
     history_from: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] = Field(
         default="2000-01-01", description="Cleared items and payments are read from this day ('YYYY-MM-DD')."
     )

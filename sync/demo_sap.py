@@ -112,6 +112,7 @@ scope:
     - {{code: "1000", currency: USD, credit_control_area: "1000", credit_segment: "1000"}}
     - {{code: "2000", currency: EUR, credit_control_area: "2000", credit_segment: "2000"}}
   payment_document_types: [DZ]
+  writeoff_document_types: [DW]
 fields:
   customers:
     customer_id: {"KNA1.KUNNR" if ecc else "A_Customer.Customer"}

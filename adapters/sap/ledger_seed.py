@@ -98,6 +98,7 @@ def sap_seed(ledger: Ledger, settings: SapSettings) -> SapSeed:
     terms_key = {days: key for key, days in reversed(list(settings.payment_terms.items()))}
     type_of = {kind: blart for blart, kind in reversed(list(settings.document_types.items()))}
     payment_type = sorted(settings.payment_document_types)[0]
+    writeoff_type = min(settings.writeoff_document_types, default=WRITE_OFF_TYPE)
     company_of: dict[str, CompanyCode] = {}
     for customer in ledger.customers:
         company = next(
@@ -165,7 +166,7 @@ def sap_seed(ledger: Ledger, settings: SapSettings) -> SapSeed:
         company = company_of[target.customer_id]
         cleared = clearing.get(target.item_id)
         seed.lines.append(SeedLine(
-            company.code, target.customer_id, document, str(w.written_off_on.year), "001", WRITE_OFF_TYPE,
+            company.code, target.customer_id, document, str(w.written_off_on.year), "001", writeoff_type,
             w.amount.amount < 0, abs(w.amount.amount), w.amount.currency, w.written_off_on, w.written_off_on,
             w.written_off_on, reference=w.reason or "", clearing_document=cleared[1] if cleared else "",
             clearing_date=cleared[0] if cleared else None,

@@ -20,8 +20,9 @@ from decimal import Decimal
 
 from creditbridge.adapters.sap.codes import alpha_out
 from creditbridge.adapters.sap.settings import SapSettings
-from creditbridge.core.model import Application, DocType, OpenItem, Payment
+from creditbridge.core.model import Application, DocType, OpenItem, Payment, WriteOff
 from creditbridge.core.money import Money
+from creditbridge.core.ports import writeoff_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +72,15 @@ class Dated:
 
     key: str
     day: date
-    record: OpenItem | Payment
+    record: OpenItem | Payment | WriteOff
 
     @property
     def version(self) -> str:
         return hashlib.sha256(repr(self.record).encode()).hexdigest()[:16]
 
 
-def documents(lines: Iterable[FiLine], settings: SapSettings) -> tuple[list[Dated], list[Dated]]:
-    """The open items (receivable documents, settled ones included) and payments these lines make up."""
+def documents(lines: Iterable[FiLine], settings: SapSettings) -> tuple[list[Dated], list[Dated], list[Dated]]:
+    """The open items (receivable documents, settled ones included), payments and write-offs these lines make up."""
     by_doc: dict[tuple[str, str, str], list[FiLine]] = defaultdict(list)
     for line in {(x.doc_key, x.item): x for x in lines}.values():
         by_doc[line.doc_key].append(line)
@@ -88,7 +89,8 @@ def documents(lines: Iterable[FiLine], settings: SapSettings) -> tuple[list[Date
     cleared_by: dict[tuple[str, str, str], list[tuple[str, str, str]]] = defaultdict(list)
     for key, doc in by_doc.items():
         for line in doc:
-            if line.invoice_ref and line.doc_type in settings.payment_document_types:
+            settling = settings.payment_document_types | settings.writeoff_document_types
+            if line.invoice_ref and line.doc_type in settling:
                 references[(line.company_code, line.invoice_ref, line.invoice_ref_year or line.fiscal_year)].append(
                     line
                 )
@@ -120,7 +122,17 @@ def documents(lines: Iterable[FiLine], settings: SapSettings) -> tuple[list[Date
         if first.doc_type in settings.payment_document_types:
             payment = _payment(key, doc, first, cleared_items, references, item_settled)
             payments.append(Dated(payment.payment_id, changed_day(key), payment))
-    return items, payments
+    writeoffs: list[Dated] = []
+    counts: dict[str, int] = defaultdict(int)
+    for key, doc in sorted(by_doc.items(), key=lambda kv: (min(x.posting_date for x in kv[1]), kv[0])):
+        first = min(doc, key=lambda x: x.item)
+        if first.doc_type not in settings.writeoff_document_types:
+            continue
+        for item_id, amount in _settled(key, doc, cleared_items, references, item_settled).items():
+            counts[item_id] += 1
+            record = WriteOff(item_id, first.posting_date, Money(amount, first.currency), first.reference or None)
+            writeoffs.append(Dated(writeoff_key(item_id, counts[item_id]), entry_day[key], record))
+    return items, payments, writeoffs
 
 
 def _clearing_key(line: FiLine, by_doc: dict[tuple[str, str, str], list[FiLine]]) -> tuple[str, str, str]:
@@ -169,15 +181,15 @@ def _open_item(
     )
 
 
-def _payment(
+def _settled(
     key: tuple[str, str, str],
     doc: list[FiLine],
-    first: FiLine,
     cleared_items: dict[tuple[str, str], list[tuple[str, str, str]]],
     references: dict[tuple[str, str, str], list[FiLine]],
     item_amounts: dict[tuple[str, str, str], Decimal],
-) -> Payment:
-    payment_id = item_key(*key)
+) -> dict[str, Decimal]:
+    """What a settling document (payment, write-off) applied to each item: its partial lines (INV_REF),
+    and for each item it cleared, what was left of it after the other documents' partial lines."""
     applied: dict[str, Decimal] = defaultdict(Decimal)
     for line in doc:
         if line.invoice_ref:
@@ -189,6 +201,19 @@ def _payment(
             if other_key != key:
                 earlier = sum((-p.signed for p in references[other_key] if p.doc_key != key), Decimal(0))
                 applied[item_key(*other_key)] += item_amounts[other_key] - earlier
+    return {item_id: value for item_id, value in applied.items() if value}
+
+
+def _payment(
+    key: tuple[str, str, str],
+    doc: list[FiLine],
+    first: FiLine,
+    cleared_items: dict[tuple[str, str], list[tuple[str, str, str]]],
+    references: dict[tuple[str, str, str], list[FiLine]],
+    item_amounts: dict[tuple[str, str, str], Decimal],
+) -> Payment:
+    payment_id = item_key(*key)
+    applied = _settled(key, doc, cleared_items, references, item_amounts)
     total = -sum((x.signed for x in doc), Decimal(0))
     on = first.posting_date
     return Payment(

@@ -41,6 +41,8 @@ class SapSettings:
         }
     )
     payment_document_types: frozenset[str] = frozenset({"DZ"})
+    writeoff_document_types: frozenset[str] = frozenset()
+    """Document types of bad-debt write-offs; empty: write-offs are not read (they show as settled items)."""
     payment_terms: dict[str, int] = field(default_factory=dict)
     risk_classes: dict[str, str] | None = None
     history_from: date = date(2000, 1, 1)
@@ -86,6 +88,7 @@ def settings_from_mapping(mapping: SapMapping) -> SapSettings:
     settings = SapSettings(
         company_codes=companies,
         payment_document_types=frozenset(scope.payment_document_types),
+        writeoff_document_types=frozenset(scope.writeoff_document_types),
         payment_terms=dict(translations.payment_terms or {}),
         risk_classes=dict(translations.risk_classes) if translations.risk_classes else None,
         history_from=date.fromisoformat(scope.history_from),

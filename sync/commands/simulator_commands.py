@@ -80,6 +80,7 @@ def sap_odata_command(
     settings = SapSettings(
         company_codes=(CompanyCode("1000", "USD", "1000", "1000"), CompanyCode("2000", "EUR", "2000", "2000")),
         payment_terms={"NT00": 0, "NT15": 15, "NT30": 30, "NT45": 45, "NT60": 60, "NT90": 90},
+        writeoff_document_types=frozenset({"DW"}),
     )
     try:
         if ledger is None:

@@ -255,6 +255,7 @@ def sap_settings() -> Any:
     return SapSettings(
         company_codes=(CompanyCode("1000", "USD", "1000", "1000"), CompanyCode("2000", "EUR", "2000", "2000")),
         payment_terms={"NT30": 30},
+        writeoff_document_types=frozenset({"DW"}),
     )
 
 
@@ -299,6 +300,7 @@ def sap_rfc_subject(tmp_path: Path) -> ContractSubject:
                 Capability.READ_OPEN_ITEMS,
                 Capability.READ_PAYMENTS,
                 Capability.READ_ORDERS,
+                Capability.READ_WRITEOFFS,
                 Capability.WRITE_CREDIT_PROFILE,
             }
         ),
@@ -348,6 +350,7 @@ def sap_odata_subject(tmp_path: Path) -> ContractSubject:
                 Capability.READ_OPEN_ITEMS,
                 Capability.READ_PAYMENTS,
                 Capability.READ_ORDERS,
+                Capability.READ_WRITEOFFS,
                 Capability.WRITE_CREDIT_PROFILE,
             }
         ),
@@ -409,8 +412,8 @@ def quickbooks_ledger(ledger: Ledger) -> Ledger:
 def sap_ledger(ledger: Ledger) -> Ledger:
     """`ledger` as SAP holds it: items and payments are FI documents keyed company code/number/fiscal year.
 
-    Each customer is in the company code of its currency (sap_settings: USD 1000, EUR 2000). SAP keeps
-    write-offs as clearing documents, not records of their own (they are not read).
+    Each customer is in the company code of its currency (sap_settings: USD 1000, EUR 2000); write-offs
+    are documents of type DW that clear (or partly settle) the item.
     """
     company = {c.customer_id: ("1000" if c.currency == "USD" else "2000") for c in ledger.customers}
     items = {i.item_id: f"{company[i.customer_id]}/{i.item_id}/{i.invoice_date.year}" for i in ledger.items}
@@ -425,7 +428,7 @@ def sap_ledger(ledger: Ledger) -> Ledger:
             )
             for p in ledger.payments
         ),
-        writeoffs=(),
+        writeoffs=tuple(replace(w, item_id=items[w.item_id]) for w in ledger.writeoffs),
     )
 
 

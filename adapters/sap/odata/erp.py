@@ -37,7 +37,8 @@ class S4Erp:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.erp_name = name
-        self.capabilities: frozenset[Capability] = CAPABILITIES
+        writeoffs = {Capability.READ_WRITEOFFS} if settings.writeoff_document_types else set()
+        self.capabilities: frozenset[Capability] = CAPABILITIES | writeoffs
         self.client = client
         self.reader = S4Reader(client, settings, page_size=page_size, zone=zone, clock=clock)
         self.writer = S4CreditWriter(client, self.reader)

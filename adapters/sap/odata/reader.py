@@ -31,7 +31,14 @@ CREDIT = "API_CRDTMBUSINESSPARTNER"
 ITEMS = "API_OPLACCTGDOCITEMCUBE_SRV"
 PARTNERS = "API_BUSINESS_PARTNER"
 ORDERS = "API_SALES_ORDER_SRV"
-ENTITIES = (Entity.CUSTOMERS, Entity.CREDIT_PROFILES, Entity.OPEN_ITEMS, Entity.PAYMENTS, Entity.ORDERS)
+ENTITIES = (
+    Entity.CUSTOMERS,
+    Entity.CREDIT_PROFILES,
+    Entity.OPEN_ITEMS,
+    Entity.PAYMENTS,
+    Entity.ORDERS,
+    Entity.WRITEOFFS,
+)
 
 
 def fingerprint(*parts: object) -> str:
@@ -53,7 +60,7 @@ class S4Reader:
 
     def read_changes(self, entity: Entity, since: datetime | None, page_token: str | None = None) -> ChangePage:
         require_aware(since)
-        if entity not in ENTITIES:
+        if entity not in ENTITIES or (entity is Entity.WRITEOFFS and not self.settings.writeoff_document_types):
             raise ValueError(f"SAP S/4HANA has no {entity} here")
         cached = self._sweep
         if page_token is not None and cached is not None and cached[:2] == (entity, since):
@@ -73,9 +80,9 @@ class S4Reader:
         elif entity is Entity.ORDERS:
             found = [(o.order_number, today, o, version) for o, version in self.orders()]
         else:
-            items, payments = documents(self._lines(), self.settings)
+            items, payments, writeoffs = documents(self._lines(), self.settings)
             first = since_day(since, self.zone)
-            for d in items if entity is Entity.OPEN_ITEMS else payments:
+            for d in {Entity.OPEN_ITEMS: items, Entity.PAYMENTS: payments}.get(entity, writeoffs):
                 if first is None or d.day >= first:
                     found.append((d.key, max(day_stamp(d.day, self.zone), since or today), d.record, d.version))
         changes = [Change(entity, key, at, record, version) for key, at, record, version in found

@@ -38,7 +38,8 @@ class EccErp:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.erp_name = name
-        self.capabilities: frozenset[Capability] = CAPABILITIES
+        writeoffs = {Capability.READ_WRITEOFFS} if settings.writeoff_document_types else set()
+        self.capabilities: frozenset[Capability] = CAPABILITIES | writeoffs
         self.session = RfcSession(connector)
         self.reader = EccReader(self.session, settings, page_size=page_size, zone=zone, clock=clock)
         self.writer = EccCreditWriter(connector, self.session, self.reader)

@@ -35,7 +35,14 @@ from creditbridge.core.model import CreditProfile, Customer, Order, OrderStatus
 from creditbridge.core.money import Money
 from creditbridge.core.ports import Change, ChangePage, Entity, ErpConfigError, Record
 
-ENTITIES = (Entity.CUSTOMERS, Entity.CREDIT_PROFILES, Entity.OPEN_ITEMS, Entity.PAYMENTS, Entity.ORDERS)
+ENTITIES = (
+    Entity.CUSTOMERS,
+    Entity.CREDIT_PROFILES,
+    Entity.OPEN_ITEMS,
+    Entity.PAYMENTS,
+    Entity.ORDERS,
+    Entity.WRITEOFFS,
+)
 KNKK_FIELDS = ("KUNNR", "KKBER", "KLIMK", "KNKLI", "CRBLB", "CTLPC", "NXTRV", "ERDAT", "AEDAT")
 
 
@@ -71,7 +78,7 @@ class EccReader:
 
     def read_changes(self, entity: Entity, since: datetime | None, page_token: str | None = None) -> ChangePage:
         require_aware(since)
-        if entity not in ENTITIES:
+        if entity not in ENTITIES or (entity is Entity.WRITEOFFS and not self.settings.writeoff_document_types):
             raise ValueError(f"SAP ECC has no {entity} here")
         cached = self._sweep
         if page_token is not None and cached is not None and cached[:2] == (entity, since):
@@ -87,8 +94,9 @@ class EccReader:
         build: Callable[[], list[_Dated]] = {
             Entity.CUSTOMERS: lambda: self._customers(first),
             Entity.CREDIT_PROFILES: self._profiles,
-            Entity.OPEN_ITEMS: lambda: self._receivables(items=True),
-            Entity.PAYMENTS: lambda: self._receivables(items=False),
+            Entity.OPEN_ITEMS: lambda: self._receivables(entity),
+            Entity.PAYMENTS: lambda: self._receivables(entity),
+            Entity.WRITEOFFS: lambda: self._receivables(entity),
             Entity.ORDERS: lambda: self._orders(first),
         }[entity]
         changes = []
@@ -207,7 +215,7 @@ class EccReader:
 
     # --- receivables -------------------------------------------------------------------------------
 
-    def _receivables(self, *, items: bool) -> list[_Dated]:
+    def _receivables(self, entity: Entity) -> list[_Dated]:
         today = self._clock().astimezone(self.zone).date()
         lines: list[FiLine] = []
         for kunnr, company_row in self._company_customers().items():
@@ -224,8 +232,8 @@ class EccReader:
                 if problems:
                     raise ErpConfigError(f"{function} for customer {alpha_out(kunnr)}: {problems[0]}")
                 lines += [fi_line(row) for row in answer.get("LINEITEMS") or []]
-        found_items, found_payments = documents(lines, self.settings)
-        chosen = found_items if items else found_payments
+        found_items, found_payments, found_writeoffs = documents(lines, self.settings)
+        chosen = {Entity.OPEN_ITEMS: found_items, Entity.PAYMENTS: found_payments}.get(entity, found_writeoffs)
         return [_Dated(d.key, d.day, d.record, d.version) for d in chosen]
 
     # --- orders ------------------------------------------------------------------------------------
