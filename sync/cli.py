@@ -274,7 +274,7 @@ def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | No
             directory, customers=customers, seed=seed, as_of=_parse_date(as_of, "--as-of") if as_of else None
         )
     out.print(f"Simulated QuickBooks company {result.realm_id} at {result.base_url} (loopback)", highlight=False)
-    _print_cycle(result.run, "QuickBooks")
+    _print_cycle(result.run, "QuickBooks", result.as_of)
     out.print("\nRead back from QuickBooks (Customer.Notes):", highlight=False)
     for customer_id, name, tag in result.read_back:
         out.print(f"  {customer_id:>6} {name:<32} {tag}", highlight=False, markup=False)
@@ -285,10 +285,10 @@ def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | No
               highlight=False)  # fmt: skip
 
 
-def _print_cycle(run: RunReport, erp: str) -> None:
+def _print_cycle(run: RunReport, erp: str, as_of: date) -> None:
     """What a demo run pulled, decided and pushed."""
     out.print(run.pulled.describe(), highlight=False)
-    out.print(f"\nReview of {run.connection}:", highlight=False)
+    out.print(f"\nReview of {run.connection} as of {as_of}:", highlight=False)
     for outcome in run.review:
         wanted = "hold" if outcome.decision.hold else "release"
         reasons = "; ".join(r.message for r in outcome.decision.reasons)
@@ -313,7 +313,7 @@ def _sap_demo(directory: Path, customers: int, seed: int, as_of: str | None) -> 
               f"(loopback), as of {result.as_of}", highlight=False)  # fmt: skip
     for name, run in result.runs:
         out.print(f"\n[bold]{name}[/]", highlight=False)
-        _print_cycle(run, name)
+        _print_cycle(run, name, result.as_of)
     out.print("\nRead back from SAP:", highlight=False)
     for connection, customer_id, held in result.read_back:
         out.print(f"  {connection:<8} {customer_id:>6}  {held}", highlight=False, markup=False)
