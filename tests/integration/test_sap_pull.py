@@ -70,3 +70,24 @@ def test_an_order_closed_by_a_delivery_is_pulled_although_no_date_in_vbak_moved(
     assert again[Entity.ORDERS].updated == 1 and again.rows_written == 1
     (order,) = [o for o in store.load_ledger(source="sap").orders if o.order_number == "SO-1"]
     assert order.status.value == "closed"
+
+
+@SQLITE_ONLY
+def test_an_incremental_pull_calls_the_ar_bapis_only_for_customers_with_news(store: Store):
+    from datetime import UTC, datetime
+
+    ecc = FakeEcc(SETTINGS)
+    ecc.seed_ledger(read_ledger(FIXTURE).to_ledger())
+    erp = EccErp(ecc.connect, SETTINGS, clock=ecc.now)
+    pull(store, "sap", erp)  # type: ignore[arg-type]
+    assert ecc.calls["BAPI_AR_ACC_GETOPENITEMS"] == 3, "a full load: each customer once (payments reuse the lines)"
+
+    today = datetime.now(UTC).date()
+    ecc.post_line(BUKRS="1000", KUNNR="C", GJAHR=str(today.year), BELNR="P9", BUZEI="001", BLART="DZ", SHKZG="H",
+                  WRBTR=Decimal("25.00"), DMBTR=Decimal("25.00"), WAERS="USD", BUDAT=today, BLDAT=today, CPUDT=today,
+                  ZFBDT=today, ZTERM="", ZBD1T=0, ZBD1P=Decimal(0), ZBD2T=0, ZBD3T=0, ZUONR="", XBLNR="on account",
+                  SGTXT="", AUGBL="", AUGDT=None, REBZG="", REBZJ="", UMSKZ="")  # fmt: skip
+    again = pull(store, "sap", erp)  # type: ignore[arg-type]
+
+    assert ecc.calls["BAPI_AR_ACC_GETOPENITEMS"] == 4, "only customer C had a line entered since the cursor"
+    assert again[Entity.PAYMENTS].inserted == 1 and again.rows_written == 1

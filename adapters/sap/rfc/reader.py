@@ -4,10 +4,11 @@ Where the change marks come from (stamps.py explains day granularity):
 - customers: KNA1/KNB1 creation (ERDAT), customer change documents (CDHDR, class DEBI) and the
   credit account's change day (KNKK-AEDAT, it holds the group's credit account KNKLI);
 - credit profiles: KNKK-ERDAT/AEDAT (FD32 and our write contract set it);
-- open items and payments: the entry day (CPUDT) of the document and of every document that
-  paid or cleared it; read per customer and company code with BAPI_AR_ACC_GETOPENITEMS (open at
-  today) and BAPI_AR_ACC_GETBALANCEDITEMS (cleared since settings.history_from) — a full
-  reconcile: SAP offers no change query on line items through a released BAPI;
+- open items, payments, write-offs: the entry day (CPUDT) of the document and of every document
+  that paid or cleared it; read per customer and company code with BAPI_AR_ACC_GETOPENITEMS (open
+  at today) and BAPI_AR_ACC_GETBALANCEDITEMS (cleared since settings.history_from) — SAP offers no
+  change query on line items through a released BAPI — for every customer on a full load, and on
+  an incremental one for the customers whose secondary indexes (BSID/BSAD) show news;
 - orders: reconciled in full (those created since settings.history_from) and reported as of today,
   since a status change in VBUK moves no date in VBAK.
 ECC keeps no tombstones we can read (archiving and deletion leave no trace), so READ_DELETIONS
@@ -17,6 +18,7 @@ is not offered: a record that disappears is found by the shell's full sweep.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -43,6 +45,7 @@ ENTITIES = (
     Entity.ORDERS,
     Entity.WRITEOFFS,
 )
+LINES_REUSE = 120.0
 KNKK_FIELDS = ("KUNNR", "KKBER", "KLIMK", "KNKLI", "CRBLB", "CTLPC", "NXTRV", "ERDAT", "AEDAT")
 
 
@@ -73,6 +76,7 @@ class EccReader:
         self.session, self.settings, self.page_size, self.zone, self._clock = session, settings, page_size, zone, clock
         self._sweep: tuple[Entity, datetime | None, datetime, list[Change]] | None = None
         self._areas: dict[str, str] | None = None
+        self._lines: tuple[date | None, float, list[FiLine]] | None = None
 
     # --- the port ----------------------------------------------------------------------------------
 
@@ -94,9 +98,9 @@ class EccReader:
         build: Callable[[], list[_Dated]] = {
             Entity.CUSTOMERS: lambda: self._customers(first),
             Entity.CREDIT_PROFILES: self._profiles,
-            Entity.OPEN_ITEMS: lambda: self._receivables(entity),
-            Entity.PAYMENTS: lambda: self._receivables(entity),
-            Entity.WRITEOFFS: lambda: self._receivables(entity),
+            Entity.OPEN_ITEMS: lambda: self._receivables(entity, first),
+            Entity.PAYMENTS: lambda: self._receivables(entity, first),
+            Entity.WRITEOFFS: lambda: self._receivables(entity, first),
             Entity.ORDERS: lambda: self._orders(first),
         }[entity]
         changes = []
@@ -215,11 +219,37 @@ class EccReader:
 
     # --- receivables -------------------------------------------------------------------------------
 
-    def _receivables(self, entity: Entity) -> list[_Dated]:
+    def _receivables(self, entity: Entity, first: date | None) -> list[_Dated]:
+        """Line items of every customer in every mapped company code, or (incremental) of those with news.
+
+        An incremental pull asks the secondary indexes which customers have a line entered (BSID/BSAD
+        CPUDT) or cleared (BSAD AUGDT) since the cursor's day and calls the BAPIs for those only; a
+        clearing entered today but dated earlier is found by the next full pull. A pull reads open items
+        first: payments and write-offs of the same pull reuse its lines (for LINES_REUSE seconds) instead of
+        calling the BAPIs again; what changed in between has today's day and is read by the next pull.
+        """
+        cached = self._lines
+        if (entity is not Entity.OPEN_ITEMS and cached is not None and cached[0] == first
+                and time.monotonic() - cached[1] < LINES_REUSE):  # fmt: skip
+            lines = cached[2]
+        else:
+            lines = self._fetch_lines(first)
+            self._lines = (first, time.monotonic(), lines)
+        found_items, found_payments, found_writeoffs = documents(lines, self.settings)
+        chosen = {Entity.OPEN_ITEMS: found_items, Entity.PAYMENTS: found_payments}.get(entity, found_writeoffs)
+        return [_Dated(d.key, d.day, d.record, d.version) for d in chosen]
+
+    def _fetch_lines(self, first: date | None) -> list[FiLine]:
         today = self._clock().astimezone(self.zone).date()
+        codes = [c.code for c in self.settings.company_codes]
+        pairs = {
+            (r["BUKRS"], r["KUNNR"]) for r in rows(self.session, "KNB1", ("KUNNR", "BUKRS"), [in_list("BUKRS", codes)])
+        }
+        if first is not None:
+            pairs &= self._customers_with_news(codes, first)
         lines: list[FiLine] = []
-        for kunnr, company_row in self._company_customers().items():
-            params = {"COMPANYCODE": company_row["BUKRS"], "CUSTOMER": kunnr}
+        for bukrs, kunnr in sorted(pairs):
+            params = {"COMPANYCODE": bukrs, "CUSTOMER": kunnr}
             for function, extra in (
                 ("BAPI_AR_ACC_GETOPENITEMS", {"KEYDATE": dats(today)}),
                 (
@@ -232,9 +262,15 @@ class EccReader:
                 if problems:
                     raise ErpConfigError(f"{function} for customer {alpha_out(kunnr)}: {problems[0]}")
                 lines += [fi_line(row) for row in answer.get("LINEITEMS") or []]
-        found_items, found_payments, found_writeoffs = documents(lines, self.settings)
-        chosen = {Entity.OPEN_ITEMS: found_items, Entity.PAYMENTS: found_payments}.get(entity, found_writeoffs)
-        return [_Dated(d.key, d.day, d.record, d.version) for d in chosen]
+        return lines
+
+    def _customers_with_news(self, codes: list[str], first: date) -> set[tuple[str, str]]:
+        day = f"'{dats(first)}'"
+        found: set[tuple[str, str]] = set()
+        for table, field in (("BSID", "CPUDT"), ("BSAD", "CPUDT"), ("BSAD", "AUGDT")):
+            for r in rows(self.session, table, ("BUKRS", "KUNNR"), [in_list("BUKRS", codes), f"{field} >= {day}"]):
+                found.add((r["BUKRS"], r["KUNNR"]))
+        return found
 
     # --- orders ------------------------------------------------------------------------------------
 

@@ -275,7 +275,10 @@ class FakeEcc:
         except OptionError as exc:
             raise ABAPApplicationError(f"Selection criterion not valid: {exc}", key="OPTION_NOT_VALID") from exc
         delimiter = str(params.get("DELIMITER") or "")
-        rows = [r for r in self.tables[table] if where({k: _text(v) for k, v in r.items()})]
+        source = self.tables.get(table, [])
+        if table in ("BSID", "BSAD"):  # the secondary indexes: open and cleared customer items
+            source = [line for line in self.lines if bool(line["AUGBL"]) == (table == "BSAD")]
+        rows = [r for r in source if where({k: _text(v) for k, v in r.items()})]
         skip, count = int(params.get("ROWSKIPS") or 0), int(params.get("ROWCOUNT") or 0)
         rows = rows[skip : skip + count] if count else rows[skip:]
         fields, offset = [], 0

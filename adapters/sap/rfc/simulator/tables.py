@@ -1,4 +1,7 @@
-"""The ECC tables the fake holds, with their DDIC field lengths (RFC_READ_TABLE lays rows out by them)."""
+"""The ECC tables the fake holds, with their DDIC field lengths (RFC_READ_TABLE lays rows out by them).
+
+BSID and BSAD (open and cleared customer items) are views of the fake's line items.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,10 @@ DDIC: dict[str, dict[str, int]] = {
     "VBAK": {"VBELN": 10, "AUART": 4, "VKORG": 4, "KUNNR": 10, "AUDAT": 8, "ERDAT": 8, "AEDAT": 8, "NETWR": 18,
              "WAERK": 5},
     "VBUK": {"VBELN": 10, "GBSTK": 1, "ABSTK": 1, "CMGST": 1},
+    "BSID": {"BUKRS": 4, "KUNNR": 10, "UMSKZ": 1, "AUGDT": 8, "AUGBL": 10, "GJAHR": 4, "BELNR": 10, "BUZEI": 3,
+             "BUDAT": 8, "CPUDT": 8, "BLART": 2, "SHKZG": 1, "WRBTR": 16, "WAERS": 5},
+    "BSAD": {"BUKRS": 4, "KUNNR": 10, "UMSKZ": 1, "AUGDT": 8, "AUGBL": 10, "GJAHR": 4, "BELNR": 10, "BUZEI": 3,
+             "BUDAT": 8, "CPUDT": 8, "BLART": 2, "SHKZG": 1, "WRBTR": 16, "WAERS": 5},
 }  # fmt: skip
 
 TID_TABLE_FIELDS: dict[str, int] = {
