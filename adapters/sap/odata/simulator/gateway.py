@@ -18,8 +18,7 @@ import itertools
 import json
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
@@ -182,11 +181,6 @@ class S4Simulator:
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Any:
         return loopback_http.serve(self.handle, host, port, lost=(LostResponse,), name="sap-odata-simulator")
-
-    @contextmanager
-    def running(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[loopback_http.RunningSimulator]:
-        with self.serve(host, port) as server:
-            yield server
 
     def _rows(self, entity_set: EntitySet) -> list[dict[str, Any]]:
         return self.rows[(entity_set.service, entity_set.name)]
