@@ -30,6 +30,7 @@ from typing import Any
 from creditbridge.adapters.sap.codes import alpha_in, amount, fits_scale
 from creditbridge.adapters.sap.rfc.connection import RfcConnection, RfcConnector
 from creditbridge.adapters.sap.rfc.errors import CommunicationError, RFCError, RFCTypeError
+from creditbridge.adapters.sap.rfc.read_table import quoted
 from creditbridge.adapters.sap.rfc.reader import KNKK_FIELDS, EccReader
 from creditbridge.adapters.sap.rfc.returns import ReturnMessage, failures, messages
 from creditbridge.adapters.sap.rfc.session import RfcSession, translated
@@ -60,13 +61,13 @@ class EccCreditWriter:
         """(KUNNR, its KNB1 row, its KNKK row in the company code's control area), None if not a customer here."""
         kunnr = alpha_in(customer_id)
         codes = [c.code for c in self.settings.company_codes]
-        knb1 = [r for r in rows(self.session, "KNB1", ("KUNNR", "BUKRS", "ZTERM", "ERDAT"), [f"KUNNR = '{kunnr}'"])
-                if r["BUKRS"] in codes]  # fmt: skip
+        fields = ("KUNNR", "BUKRS", "ZTERM", "ERDAT")
+        knb1 = [r for r in rows(self.session, "KNB1", fields, [f"KUNNR = {quoted(kunnr)}"]) if r["BUKRS"] in codes]
         if not knb1:
             return None
         company_row = min(knb1, key=lambda r: codes.index(r["BUKRS"]))
         area = self.settings.company(company_row["BUKRS"]).credit_control_area
-        knkk = rows(self.session, "KNKK", KNKK_FIELDS, [f"KUNNR = '{kunnr}'", f"KKBER = '{area}'"])
+        knkk = rows(self.session, "KNKK", KNKK_FIELDS, [f"KUNNR = {quoted(kunnr)}", f"KKBER = {quoted(area)}"])
         return kunnr, company_row, (knkk[0] if knkk else None)
 
     def read_credit_profile(self, customer_id: str) -> CreditProfile | None:
