@@ -27,11 +27,16 @@ def require_aware(since: datetime | None) -> None:
 
 
 def encode_token(entity: Entity, since: datetime | None, after: Change) -> str:
+    return encode_position(entity, since, after.changed_at, after.key)
+
+
+def encode_position(entity: Entity, since: datetime | None, changed_at: datetime, key: str) -> str:
+    """A token continuing after (changed_at, key), for ERPs whose keyset key is not the record's key."""
     payload = {
         "e": entity.value,
         "s": None if since is None else since.isoformat(),
-        "t": after.changed_at.isoformat(),
-        "k": after.key,
+        "t": changed_at.isoformat(),
+        "k": key,
     }
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 

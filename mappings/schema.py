@@ -267,7 +267,18 @@ class SapScope(Scope):
 class OracleScope(Scope):
     org_id: Annotated[int, Field(ge=0)] = Field(description="The operating unit (ORG_ID) whose receivables to read.")
     operating_unit: str | None = Field(default=None, max_length=240, description="Its name, for people.")
-    profile_level: Literal["account", "site"] = "account"
+    profile_level: Literal["account"] = Field(
+        default="account", description="account: the account-level profile (SITE_USE_ID empty); site level is not read."
+    )
+    user_id: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="FND_USER.USER_ID the TCA APIs act as (FND_GLOBAL.APPS_INITIALIZE); for write-back."
+    )
+    responsibility_id: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="FND_RESPONSIBILITY.RESPONSIBILITY_ID with access to the operating unit."
+    )
+    responsibility_application_id: Annotated[int, Field(ge=0)] = Field(
+        default=222, description="The responsibility's application id (222 = Receivables)."
+    )
 
 
 class FilesScope(Scope):
@@ -319,8 +330,14 @@ class OracleWriteback(_Strict):
     mechanism: Literal["profile_amounts_api"] = Field(
         description="HZ_CUSTOMER_PROFILE_V2PUB: OVERALL_CREDIT_LIMIT and CREDIT_HOLD through the public API."
     )
-    profile_class: str | None = Field(default=None, min_length=1, max_length=30)
-    currency: Currency = Field(description="The profile amounts row (one per currency) that holds the limit.")
+    currency: Currency = Field(
+        description="The profile amounts row (one per currency) a credit profile shows when an account has several."
+    )
+    receipt_method_id: Annotated[int, Field(ge=0)] | None = Field(
+        default=None,
+        description="AR_RECEIPT_METHODS.RECEIPT_METHOD_ID of the receipts creditbridge posts (cash application); "
+        "leave out to post none.",
+    )
 
 
 class DirectWriteback(_Strict):

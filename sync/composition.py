@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from creditbridge.mappings import ErpMapping
     from creditbridge.sync.store import Store
 
-AVAILABLE_ERPS = ("files", "memory", "quickbooks", "sap")
+AVAILABLE_ERPS = ("files", "memory", "quickbooks", "sap", "oracle")
 """ERPs whose adapter is part of this version; the others are configured but cannot run yet."""
 
 
@@ -64,6 +64,10 @@ def adapter_for(connection: ConnectionConfig, config: Config) -> object:
         return _quickbooks_adapter(connection, config, where)
     if connection.erp == "sap":
         return _sap_adapter(connection, config, where)
+    if connection.erp == "oracle":
+        from creditbridge.sync.oracle_composition import oracle_adapter
+
+        return oracle_adapter(connection, config, mapping_for(connection), where)
     raise ConfigError(
         f"{where}: the {connection.erp} adapter is not part of this version of creditbridge yet "
         f'(available: {", ".join(AVAILABLE_ERPS)}); export to a ledger folder and use erp = "files" meanwhile'
@@ -189,6 +193,7 @@ def _sap_adapter(connection: ConnectionConfig, config: Config, where: str) -> ob
 
 
 def _password(connection: ConnectionConfig, config: Config, where: str) -> str | None:
+    """The secret the connection's `credentials` reference names (None without one), for SAP and Oracle."""
     if connection.credentials is None:
         return None
     from creditbridge.sync.secrets import SecretError, resolve_secret

@@ -51,7 +51,11 @@ ErpKind = Literal["files", "memory", "quickbooks", "sap", "oracle"]
 CONNECTION_NAME = r"^[a-z0-9_-]{1,64}$"
 SECRET_REFERENCE = re.compile(r"^(env|file|store):(.+)$")
 SECRET_LOOKING_KEY = re.compile(r"(?i)(passw|passwd|pwd|secret|token|api[_-]?key|private[_-]?key|authorization)")
-PATH_OPTIONS: dict[str, tuple[str, ...]] = {"files": ("folder",), "memory": ("state_path", "seed_ledger")}
+PATH_OPTIONS: dict[str, tuple[str, ...]] = {
+    "files": ("folder",),
+    "memory": ("state_path", "seed_ledger"),
+    "oracle": ("simulator_path", "seed_ledger", "client_lib_dir"),
+}
 """Options holding a path, per ERP: resolved against the config file's folder like `mapping`."""
 
 

@@ -2,9 +2,9 @@
 
 Starts the QuickBooks Online simulator on loopback, links it as a connection exactly as
 `creditbridge connect quickbooks` would (credentials encrypted in the store), then runs the same
-job as `creditbridge run`: pull over Intuit's wire protocol → review holds → plan → push (sparse
-updates with SyncToken and requestid) → read-back; and writes the AR report from the pulled data.
-Each run starts from a fresh simulated company and a fresh store in its own folder.
+job as `creditbridge run` (demo_cycle.py): pull over Intuit's wire protocol → review holds → plan →
+push (sparse updates with SyncToken and requestid) → read-back; and writes the AR report from the
+pulled data. Each run starts from a fresh simulated company and a fresh store in its own folder.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _tag(notes: str) -> str:
 
 
 def _config_text(base_url: str, realm_id: str) -> str:
-    return config_header("quickbooks") + f"""
+    return config_header("quickbooks", "a simulated QuickBooks company on loopback") + f"""
 [[connections]]
 name = "{CONNECTION}"
 erp = "quickbooks"

@@ -66,7 +66,7 @@ def run_sap_demo(directory: Path, *, customers: int, seed: int, as_of: date | No
 
     with s4.serve() as running:
         config_path = folder / "creditbridge.toml"
-        config_path.write_text(_config_text(running.base_url, s4.user, s4.client, password))
+        config_path.write_text(_config_text(running.base_url, s4.user, s4.client, password.name))
         config = load_config(config_path)
         html = folder / "report.html"
         with open_store(config) as store:
@@ -125,9 +125,9 @@ writeback:
 """ + ("  function_module: Z_CREDITBRIDGE_SET_CREDIT\n" if ecc else '  block_reason: "01"\n')
 
 
-def _config_text(base_url: str, user: str, client: str, password: Path) -> str:
+def _config_text(base_url: str, user: str, client: str, password_file: str) -> str:
     return (
-        config_header("sap")
+        config_header("sap", "a fake ECC in-process and an S/4HANA Gateway on loopback")
         + f"""
 # ECC: the demo runs its fake ECC in-process; against a real ECC give ashost, sysnr, client, user here.
 [[connections]]
@@ -142,7 +142,7 @@ ashost = "ecc.simulator.invalid"
 name = "{S4}"
 erp = "sap"
 mapping = "mappings/{S4}.yaml"
-credentials = "file:{password}"
+credentials = "file:{password_file}"       # beside this file
 
 [connections.options]
 odata_url = "{base_url}"

@@ -126,7 +126,12 @@ credentials = "env:CREDITBRIDGE_ORACLE_PASSWORD"   # the database user's passwor
 
 [connections.options]
 dsn = "ebs.example.com:1521/EBSPROD"   # host:port/service of the EBS database
-user = "XXCB_RO"                    # a read-only schema with EXECUTE on a thin wrapper of the TCA APIs
+user = "XXCB_USER"                  # a database user with the grants listed in adapters/oracle/install.sql
+# thick = true                      # Oracle Database 11gR2 (EBS 12.1): needs Oracle Instant Client installed
+# client_lib_dir = "/opt/oracle/instantclient_19_24"   # where it is, if not on the library path
+db_timezone = "UTC"                 # the zone the database stamps LAST_UPDATE_DATE in, e.g. "America/Chicago"
+commit_lag_seconds = 300            # re-read changes this far back: EBS stamps rows before it commits them
+# pool_max = 4                      # sessions at most; arraysize = 1000 rows per round trip
 """,
 }
 

@@ -24,7 +24,7 @@ import pytest
 from creditbridge.adapters.files import read_ledger
 from creditbridge.adapters.files.erp import LedgerFolderErp
 from creditbridge.adapters.memory import UNSET, Fault, InMemoryErp
-from creditbridge.core.model import CreditProfile, DocType, Ledger
+from creditbridge.core.model import CreditProfile, DocType, Ledger, OrderStatus
 from creditbridge.core.ports import Capability, Entity
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ledger_kpi"
@@ -362,6 +362,46 @@ def sap_odata_subject(tmp_path: Path) -> ContractSubject:
     )
 
 
+def oracle_subject(tmp_path: Path) -> ContractSubject:
+    """OracleErp over the EBS simulator: the adapter's own SQL and PL/SQL blocks run against SQLite tables.
+
+    `seed` writes the ledger into the EBS tables (simulator/seed.py); the suite then compares against
+    `oracle_ledger(ledger)`, what EBS holds of it (see there).
+    """
+    from creditbridge.adapters.oracle.erp import OracleErp
+    from creditbridge.adapters.oracle.options import OracleOptions, Responsibility
+    from creditbridge.adapters.oracle.simulator import EbsSimulator, SimFault
+
+    sim = EbsSimulator(org_id=204)
+    options = OracleOptions(org_id=204, responsibility=Responsibility(1318, 50559), page_size=PAGE_SIZE, lock_retries=0)
+    erp = OracleErp(sim, options, name="oracle")
+    faults = {
+        ("write_credit_profile", Fault.UNAVAILABLE): SimFault.CONNECTION_LOST_ON_PLSQL,
+        ("read_changes", Fault.UNAVAILABLE): SimFault.CONNECTION_LOST_ON_QUERY,
+        ("read_credit_profile", Fault.UNAVAILABLE): SimFault.CONNECTION_LOST_ON_QUERY,
+        ("write_credit_profile", Fault.TIMEOUT_BEFORE_APPLY): SimFault.LOST_BEFORE_COMMIT,
+        ("write_credit_profile", Fault.TIMEOUT_AFTER_APPLY): SimFault.LOST_AFTER_COMMIT,
+        ("write_credit_profile", Fault.REJECT): SimFault.API_ERROR,
+    }
+
+    def arm_fault(operation: str, fault: Fault) -> None:
+        if (operation, fault) not in faults:
+            pytest.skip(f"oracle: the simulator has no {fault} fault for {operation}")
+        sim.arm(faults[(operation, fault)])
+
+    return ContractSubject(
+        name="oracle",
+        adapter=erp,
+        page_size=PAGE_SIZE,
+        expected_capabilities=ALL_READS - {Capability.READ_WRITEOFFS} | {Capability.WRITE_CREDIT_PROFILE},
+        seed=sim.seed_ledger,
+        human_edit_profile=sim.human_edit_profile,
+        human_edit_other_field=sim.human_edit_other_field,
+        arm_fault=arm_fault,
+        applied_writes=sim.applied_keys,
+    )
+
+
 SUBJECT_FACTORIES: dict[str, Callable[[Path], ContractSubject]] = {
     "memory": lambda tmp_path: memory_subject(tmp_path, persisted=False),
     "memory-file": lambda tmp_path: memory_subject(tmp_path, persisted=True),
@@ -369,6 +409,7 @@ SUBJECT_FACTORIES: dict[str, Callable[[Path], ContractSubject]] = {
     "quickbooks": quickbooks_subject,
     "sap-rfc": sap_rfc_subject,
     "sap-odata": sap_odata_subject,
+    "oracle": oracle_subject,
 }
 """Every adapter's simulator; add yours here (name -> factory of a fresh, empty subject)."""
 
@@ -440,10 +481,32 @@ def sap_s4_ledger(ledger: Ledger) -> Ledger:
     )
 
 
+def oracle_ledger(ledger: Ledger) -> Ledger:
+    """`ledger` as EBS holds it (simulator/seed.py), which is what a read of the Oracle subject returns.
+
+    EBS keeps a customer's bank accounts in Payments (IBY), which the adapter does not read, and no
+    score; an invoice's cash discount lives on its payment terms (RA_TERMS_LINES_DISCOUNTS), not on
+    the invoice; write-offs are AR adjustments, not read (the open amounts they left stay); a
+    cancelled order's lines are cancelled with quantity 0, so it totals 0.
+    """
+    return replace(
+        ledger,
+        customers=tuple(replace(c, bank_accounts=()) for c in ledger.customers),
+        profiles=tuple(replace(p, score=None) for p in ledger.profiles),
+        items=tuple(replace(i, discount_percent=None, discount_days=None) for i in ledger.items),
+        orders=tuple(
+            replace(o, amount=replace(o.amount, amount=Decimal(0))) if o.status is OrderStatus.CANCELLED else o
+            for o in ledger.orders
+        ),
+        writeoffs=(),
+    )
+
+
 PROJECTIONS: dict[str, Callable[[Ledger], Ledger]] = {
     "quickbooks": quickbooks_ledger,
     "sap-rfc": sap_ledger,
     "sap-odata": sap_s4_ledger,
+    "oracle": oracle_ledger,
 }
 """What each ERP can hold of a ledger (subjects not listed hold it whole)."""
 
@@ -456,7 +519,7 @@ def kpi_ledger() -> Ledger:
 
 @pytest.fixture
 def ledger(request: pytest.FixtureRequest, kpi_ledger: Ledger) -> Ledger:
-    """The ledger the subject under test holds once seeded with `kpi_ledger` (QuickBooks: its projection)."""
+    """The ledger the subject under test holds once seeded with `kpi_ledger` (its projection, PROJECTIONS)."""
     callspec = getattr(request.node, "callspec", None)
     subject = callspec.params.get("erp_under_test") if callspec is not None else None
     return PROJECTIONS.get(subject, lambda ledger: ledger)(kpi_ledger)

@@ -15,14 +15,22 @@ import textwrap
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
 from creditbridge.sync import logs
-from creditbridge.sync.composition import adapter_for, mapping_for, open_store
-from creditbridge.sync.config import Config, ConfigError, ConnectionConfig, load_config, toml_key_lines
+from creditbridge.sync.composition import AVAILABLE_ERPS, adapter_for, mapping_for, open_store
+from creditbridge.sync.config import (
+    Config,
+    ConfigError,
+    ConnectionConfig,
+    ErpKind,
+    load_config,
+    toml_key_lines,
+)
 from creditbridge.sync.secrets import SecretError, SecretVault, generate_key, resolve_secret, secret_keys
 from creditbridge.sync.store import Store, migrate, schema
 
@@ -385,11 +393,8 @@ def test_a_memory_connection_becomes_an_in_memory_erp_keeping_its_state(tmp_path
     assert adapter.erp_name == "sim" and adapter.state_path == state  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("erp", ["oracle"])
-def test_erps_without_an_adapter_yet_are_a_clear_error(erp: str):
-    connection = ConnectionConfig(name="x", erp=erp)  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match=f"the {erp} adapter is not part of this version of creditbridge yet"):
-        adapter_for(connection, Config(connections=[connection]))
+def test_every_erp_a_config_accepts_has_an_adapter():
+    assert set(get_args(ErpKind)) == set(AVAILABLE_ERPS), "a config may name an ERP that `run` cannot build"
 
 
 def test_a_files_connection_without_a_folder_says_which_option_is_missing(tmp_path: Path):
