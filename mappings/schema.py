@@ -227,12 +227,41 @@ class QuickBooksScope(Scope):
     include_inactive: bool = Field(default=True, description="Read inactive customers too (their items still count).")
 
 
+SapCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")]
+SapSegment = Annotated[str, Field(pattern=r"^[A-Z0-9_]{1,10}$")]
+
+
+class SapCompanyCode(_Strict):
+    """One company code (BUKRS) read, with where its customers' credit accounts live."""
+
+    code: SapCode = Field(description="BUKRS, e.g. '1000'.")
+    currency: Currency = Field(description="The company code's currency (T001-WAERS) = its credit area's (T014-WAERS).")
+    credit_control_area: SapCode | None = Field(default=None, description="ECC: KKBER of this company code.")
+    credit_segment: SapSegment | None = Field(default=None, description="S/4HANA: CREDIT_SGMNT of this company code.")
+
+
 class SapScope(Scope):
     system: Literal["ecc", "s4"] = Field(description="ecc: classic credit management (KNKK); s4: FSCM (UKM).")
-    company_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")]
-    credit_control_area: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")] | None = None
-    credit_segment: Annotated[str, Field(pattern=r"^[A-Z0-9_]{1,10}$")] | None = None
-    sales_organization: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")] | None = None
+    company_code: SapCode | None = Field(default=None, description="One company code; or list company_codes.")
+    currency: Currency | None = Field(default=None, description="With company_code: its currency.")
+    credit_control_area: SapCode | None = None
+    credit_segment: SapSegment | None = None
+    company_codes: list[SapCompanyCode] | None = Field(
+        default=None, description="Several company codes, each with currency and credit control area / segment."
+    )
+    sales_organization: SapCode | None = None
+    payment_document_types: list[Annotated[str, Field(pattern=r"^[A-Z0-9]{2}$")]] = Field(
+        default=["DZ"], description="Document types (BLART) of incoming payments."
+    )
+    writeoff_document_types: list[Annotated[str, Field(pattern=r"^[A-Z0-9]{2}$")]] = Field(
+        default=[], description="Document types (BLART) of bad-debt write-offs; none: write-offs are not read."
+    )
+    history_from: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] = Field(
+        default="2000-01-01", description="Cleared items and payments are read from this day ('YYYY-MM-DD')."
+    )
+    system_timezone: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        default="UTC", description="The SAP system's time zone (IANA name): SAP's change dates are in it."
+    )
 
 
 class OracleScope(Scope):
@@ -277,15 +306,24 @@ class QuickBooksWriteback(_Strict):
 
 
 class SapWriteback(_Strict):
-    mechanism: Literal["bapi_credit_account", "ukm_odata"] = Field(
-        description="bapi_credit_account: ECC KNKK via an RFC function; ukm_odata: S/4 API_CRDTMBUSINESSPARTNER."
+    mechanism: Literal["rfc_function", "odata"] = Field(
+        description="rfc_function: ECC KNKK through your RFC-enabled Z-function (README, SAP ECC write contract); "
+        "odata: S/4HANA API_CRDTMBUSINESSPARTNER CreditManagementAccount (PATCH)."
     )
-    credit_control_area: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")] | None = None
-    credit_segment: Annotated[str, Field(pattern=r"^[A-Z0-9_]{1,10}$")] | None = None
+    credit_control_area: SapCode | None = None
+    credit_segment: SapSegment | None = None
     function_module: Annotated[str, Field(pattern=r"^[A-Z/][A-Z0-9_/]{0,29}$")] | None = Field(
         default=None, description="ECC: the RFC-enabled function that writes KNKK (no released BAPI exists)."
     )
-    block_reason: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,2}$")] | None = None
+    tid_table: Annotated[str, Field(pattern=r"^[A-Z/][A-Z0-9_/]{0,15}$")] = Field(
+        default="ZCB_CREDIT_TID", description="ECC: the table where the function records applied transaction ids."
+    )
+    no_limit_amount: Annotated[str, Field(pattern=r"^\d{1,13}(\.\d{1,2})?$")] = Field(
+        default="9999999999999.99", description="ECC: the KLIMK that means 'no limit' (KNKK has no empty limit)."
+    )
+    block_reason: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,2}$")] | None = Field(
+        default=None, description="S/4HANA: CreditAccountBlockReason set with a hold."
+    )
 
 
 class OracleWriteback(_Strict):
@@ -432,11 +470,38 @@ class QuickBooksMapping(ErpMapping):
 
 
 MECHANISM: tuple[str | int, ...] = ("writeback", "mechanism")
-_ON_S4 = "on S/4HANA use mechanism: ukm_odata, or set scope.system: ecc"
-_ON_ECC = "on ECC use mechanism: bapi_credit_account, or set scope.system: s4"
+_ON_S4 = "on S/4HANA use mechanism: odata, or set scope.system: ecc"
+_ON_ECC = "on ECC use mechanism: rfc_function, or set scope.system: s4"
 _KKBER = "set writeback.credit_control_area or scope.credit_control_area (KKBER, 4 characters)"
 _SEGMENT = "set writeback.credit_segment or scope.credit_segment (CREDIT_SGMNT)"
 _ZFM = "SAP has no released BAPI that writes KNKK: name your RFC-enabled wrapper, e.g. Z_CREDITBRIDGE_SET_CREDIT"
+_CODES = 'give scope.company_code with scope.currency, or a list scope.company_codes: - {code: "1000", currency: EUR}'
+
+SAP_READS: dict[str, dict[str, frozenset[str]]] = {
+    "customers": {
+        "customer_id": frozenset({"KNA1.KUNNR", "A_Customer.Customer"}),
+        "name": frozenset({"KNA1.NAME1", "A_Customer.CustomerName"}),
+        "currency": frozenset({"T001.WAERS"}),
+        "parent_id": frozenset({"KNKK.KNKLI"}),
+        "payment_terms_days": frozenset({"KNB1.ZTERM", "A_CustomerCompany.PaymentTerms"}),
+        "tax_id": frozenset({"KNA1.STCD1"}),
+        "bank_accounts": frozenset({"KNBK.BANKN"}),
+    },
+    "credit_profiles": {
+        "customer_id": frozenset({"KNKK.KUNNR", "CreditManagementAccount.BusinessPartner"}),
+        "credit_limit": frozenset({"KNKK.KLIMK", "CreditManagementAccount.CreditLimitAmount"}),
+        "on_hold": frozenset({"KNKK.CRBLB", "CreditManagementAccount.CreditAccountIsBlocked"}),
+        "currency": frozenset({"T014.WAERS", "CreditManagementAccount.CreditSegmentCurrency"}),
+        "risk_class": frozenset({"KNKK.CTLPC", "CreditMgmtBusinessPartner.CreditRiskClass"}),
+        "review_date": frozenset({"KNKK.NXTRV", "CreditManagementAccount.CreditAccountResubmissionDate"}),
+        "source_version": frozenset({"KNKK.AEDAT", "CreditManagementAccount.ETag"}),
+    },
+}
+"""What the SAP adapter reads for each core field it maps from master data (ECC and S/4HANA spelling).
+
+The adapter reads fixed tables and BAPI structures (line items: BAPI3007_2 / A_OperationalAcctgDocItemCube),
+so the `fields` section documents them; naming another field here would be silently ignored, so it is refused.
+"""
 
 
 class SapMapping(ErpMapping):
@@ -447,29 +512,50 @@ class SapMapping(ErpMapping):
     @classmethod
     def section_problems(cls, scope: Any, fields: Fields | None, writeback: Any) -> list[Problem]:
         found = super().section_problems(scope, fields, writeback)
+        if fields is not None:
+            for entity, reads in SAP_READS.items():
+                rules = getattr(fields, entity, None)
+                for core_field, rule in rules.items() if rules is not None else ():
+                    if rule.field is not None and core_field in reads and rule.field not in reads[core_field]:
+                        found.append(Problem(
+                            ("fields", entity, core_field),
+                            f"the SAP adapter reads {core_field} from {' or '.join(sorted(reads[core_field]))}, "
+                            f"not {rule.field}",
+                            "write the field the adapter reads, or leave the line out",
+                        ))  # fmt: skip
+        if isinstance(scope, SapScope) and (scope.company_code is None) == (scope.company_codes is None):
+            found.append(Problem(("scope", "company_code"), "name the company code(s) to read exactly once", _CODES))
+        if isinstance(scope, SapScope) and scope.company_code is not None and scope.currency is None:
+            found.append(Problem(("scope", "currency"), "scope.currency is missing", "the company code's currency"))
         if not isinstance(writeback, SapWriteback) or not isinstance(scope, SapScope):
             return found
-        ecc = writeback.mechanism == "bapi_credit_account"
+        ecc = writeback.mechanism == "rfc_function"
+        single = scope.company_codes is None
         if ecc and scope.system != "ecc":
-            found.append(Problem(MECHANISM, "bapi_credit_account writes ECC credit accounts (KNKK)", _ON_S4))
-        if ecc and (writeback.credit_control_area or scope.credit_control_area) is None:
+            found.append(Problem(MECHANISM, "rfc_function writes ECC credit accounts (KNKK)", _ON_S4))
+        if ecc and single and (writeback.credit_control_area or scope.credit_control_area) is None:
             found.append(Problem(("writeback", "credit_control_area"), "the credit control area is missing", _KKBER))
         if ecc and writeback.function_module is None:
-            found.append(Problem(("writeback", "function_module"), "bapi_credit_account needs function_module", _ZFM))
+            found.append(Problem(("writeback", "function_module"), "rfc_function needs function_module", _ZFM))
         if not ecc and scope.system != "s4":
-            found.append(Problem(MECHANISM, "ukm_odata writes S/4HANA credit accounts (UKM)", _ON_ECC))
-        if not ecc and (writeback.credit_segment or scope.credit_segment) is None:
+            found.append(Problem(MECHANISM, "odata writes S/4HANA credit accounts (UKM)", _ON_ECC))
+        if not ecc and single and (writeback.credit_segment or scope.credit_segment) is None:
             found.append(Problem(("writeback", "credit_segment"), "the credit segment is missing", _SEGMENT))
+        for n, company in enumerate(scope.company_codes or []):
+            if ecc and company.credit_control_area is None:
+                found.append(Problem(("scope", "company_codes", n, "credit_control_area"), "missing", _KKBER))
+            if not ecc and company.credit_segment is None:
+                found.append(Problem(("scope", "company_codes", n, "credit_segment"), "missing", _SEGMENT))
         return found
 
     @property
     def credit_control_area(self) -> str | None:
-        """The credit control area written to (ECC): the write-back's, else the scope's."""
+        """The credit control area written to (ECC, one company code): the write-back's, else the scope's."""
         return self.writeback.credit_control_area or self.scope.credit_control_area
 
     @property
     def credit_segment(self) -> str | None:
-        """The credit segment written to (S/4HANA): the write-back's, else the scope's."""
+        """The credit segment written to (S/4HANA, one company code): the write-back's, else the scope's."""
         return self.writeback.credit_segment or self.scope.credit_segment
 
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,6 +26,9 @@ from creditbridge.core.columns import LedgerColumns
 from creditbridge.core.kpis.engine import KpiEngine
 from creditbridge.sync import kpi_output
 from creditbridge.sync.settings import DEFAULT_DEMO_DIR, missing_store_message, store_url_from_env
+
+if TYPE_CHECKING:
+    from creditbridge.sync.run_job import RunReport
 
 app = typer.Typer(
     name="creditbridge",
@@ -232,6 +235,7 @@ def report_command(
 class DemoErp(StrEnum):
     files = "files"
     quickbooks = "quickbooks"
+    sap = "sap"
     oracle = "oracle"
 
 
@@ -247,13 +251,17 @@ def demo_command(
     erp: Annotated[
         DemoErp,
         typer.Option("--erp", help="files: a ledger folder imported into SQLite (default); quickbooks: the sync "
-                     "cycle against a simulated QuickBooks Online company; oracle: the sync cycle against a "
-                     "simulated Oracle E-Business Suite operating unit."),
+                     "cycle against a simulated QuickBooks Online company; sap: the sync cycle against simulated "
+                     "SAP ECC (RFC) and S/4HANA (OData) systems; oracle: the sync cycle against a simulated Oracle "
+                     "E-Business Suite operating unit."),
     ] = DemoErp.files,
 ) -> None:
     """Generate a sample company, import it into a SQLite store and write the AR report."""
     if erp is DemoErp.quickbooks:
         _quickbooks_demo(directory, customers if customers != 300 else 40, seed, as_of)
+        return
+    if erp is DemoErp.sap:
+        _sap_demo(directory, customers if customers != 300 else 40, seed, as_of)
         return
     if erp is DemoErp.oracle:
         _oracle_demo(directory, customers if customers != 300 else 60, invoices if invoices != 30_000 else 3_000,
@@ -283,21 +291,17 @@ def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | No
             directory, customers=customers, seed=seed, as_of=_parse_date(as_of, "--as-of") if as_of else None
         )
     out.print(f"Simulated QuickBooks company {result.realm_id} at {result.base_url} (loopback)", highlight=False)
-    _print_cycle(result.run, result.as_of, "QuickBooks")
+    _print_cycle(result.run, "QuickBooks", result.as_of)
     out.print("\nRead back from QuickBooks (Customer.Notes):", highlight=False)
     for customer_id, name, tag in result.read_back:
         out.print(f"  {customer_id:>6} {name:<32} {tag}", highlight=False, markup=False)
-    out.print(f"\nConfig and store: {result.folder}", highlight=False)
-    out.print(f"[bold]Report:           {result.html_report}[/]", highlight=False)
-    approvals = f"creditbridge approvals list --config {result.folder / 'creditbridge.toml'}"
-    out.print(f"Done in {time.perf_counter() - started:.1f} s. Releases wait for a second person: {approvals}",
-              highlight=False)  # fmt: skip
+    _print_demo_end(result.folder, result.html_report, started)
 
 
-def _print_cycle(run: Any, as_of: object, erp: str) -> None:
-    """The pull, review and push of a demo's sync cycle (a RunReport), for people."""
+def _print_cycle(run: RunReport, erp: str, as_of: date) -> None:
+    """What a demo's sync cycle pulled, decided and pushed (to `erp`), for people."""
     out.print(run.pulled.describe(), highlight=False)
-    out.print(f"\nReview as of {as_of}:", highlight=False)
+    out.print(f"\nReview of {run.connection} as of {as_of}:", highlight=False)
     for outcome in run.review:
         wanted = "hold" if outcome.decision.hold else "release"
         reasons = "; ".join(r.message for r in outcome.decision.reasons)
@@ -310,6 +314,27 @@ def _print_cycle(run: Any, as_of: object, erp: str) -> None:
             out.print(f"  {row.customer_id:>6} {row.status.value:<9} {row.detail}", highlight=False, markup=False)
 
 
+def _sap_demo(directory: Path, customers: int, seed: int, as_of: str | None) -> None:
+    from creditbridge.sync.demo_sap import run_sap_demo
+
+    started = time.perf_counter()
+    with _user_errors():
+        result = run_sap_demo(
+            directory, customers=customers, seed=seed, as_of=_parse_date(as_of, "--as-of") if as_of else None
+        )
+    out.print(f"Simulated SAP ECC (RFC, in-process) and S/4HANA Gateway at {result.odata_url}/sap/opu/odata/sap/ "
+              f"(loopback), as of {result.as_of}", highlight=False)  # fmt: skip
+    for name, run in result.runs:
+        out.print(f"\n[bold]{name}[/]", highlight=False)
+        _print_cycle(run, name, result.as_of)
+    out.print("\nRead back from SAP:", highlight=False)
+    for connection, customer_id, held in result.read_back:
+        out.print(f"  {connection:<8} {customer_id:>6}  {held}", highlight=False, markup=False)
+    calls = ", ".join(f"{n} {f}" for f, n in sorted(result.rfc_calls.items()))
+    out.print(f"\nRFC calls: {calls}; OData requests: {result.odata_requests}", highlight=False)
+    _print_demo_end(result.folder, result.html_report, started, connections=tuple(name for name, _ in result.runs))
+
+
 def _oracle_demo(directory: Path, customers: int, invoices: int, seed: int, as_of: str | None) -> None:
     from creditbridge.sync.demo_oracle import run_oracle_demo
 
@@ -318,16 +343,25 @@ def _oracle_demo(directory: Path, customers: int, invoices: int, seed: int, as_o
         result = run_oracle_demo(directory, customers=customers, invoices=invoices, seed=seed,
                                  as_of=_parse_date(as_of, "--as-of") if as_of else None)  # fmt: skip
     out.print(f"Simulated Oracle EBS operating unit 204 in {result.simulator_path}", highlight=False)
-    _print_cycle(result.run, result.as_of, "Oracle EBS (HZ_CUSTOMER_PROFILE_V2PUB)")
+    _print_cycle(result.run, "Oracle EBS (HZ_CUSTOMER_PROFILE_V2PUB)", result.as_of)
     out.print("\nRead back from EBS (HZ_CUSTOMER_PROFILES, HZ_CUST_PROFILE_AMTS, OE_ORDER_HOLDS_ALL):", highlight=False)
     for p in result.read_back:
         limit = "no limit" if p.overall_credit_limit is None else f"{p.overall_credit_limit:,.2f} {p.currency}"
         hold = "CREDIT_HOLD=Y" if p.credit_hold else "CREDIT_HOLD=N"
         out.print(f"  {p.account_number:>6} {p.name:<32} {hold}  {limit:<16} OVN {p.version}  "
                   f"open-order holds {p.order_holds}", highlight=False, markup=False)  # fmt: skip
-    out.print(f"\nConfig and store: {result.folder}", highlight=False)
-    out.print(f"[bold]Report:           {result.html_report}[/]", highlight=False)
-    approvals = f"creditbridge approvals list --config {result.folder / 'creditbridge.toml'}"
+    _print_demo_end(result.folder, result.html_report, started)
+
+
+def _print_demo_end(folder: Path, html_report: Path, started: float, *, connections: tuple[str, ...] = ()) -> None:
+    """Where an ERP demo left its config, store and report, and how to see the releases it queued
+    (`--connection` named when the config has several, as `approvals` asks for one)."""
+    out.print(f"\nConfig and store: {folder}", highlight=False)
+    out.print(f"[bold]Report:           {html_report}[/]", highlight=False)
+    approvals = f"creditbridge approvals list --config {folder / 'creditbridge.toml'}"
+    if connections:
+        others = f" (or {', '.join(connections[1:])})" if len(connections) > 1 else ""
+        approvals += f" --connection {connections[0]}{others}"
     out.print(f"Done in {time.perf_counter() - started:.1f} s. Releases wait for a second person: {approvals}",
               highlight=False)  # fmt: skip
 

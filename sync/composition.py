@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from creditbridge.mappings import ErpMapping
     from creditbridge.sync.store import Store
 
-AVAILABLE_ERPS = ("files", "memory", "quickbooks", "oracle")
+AVAILABLE_ERPS = ("files", "memory", "quickbooks", "sap", "oracle")
 """ERPs whose adapter is part of this version; the others are configured but cannot run yet."""
 
 
@@ -62,6 +62,8 @@ def adapter_for(connection: ConnectionConfig, config: Config) -> object:
             raise ConfigError(f"{where}: {exc} (options.folder must be an existing folder)") from exc
     if connection.erp == "quickbooks":
         return _quickbooks_adapter(connection, config, where)
+    if connection.erp == "sap":
+        return _sap_adapter(connection, config, where)
     if connection.erp == "oracle":
         from creditbridge.sync.oracle_composition import oracle_adapter
 
@@ -134,6 +136,73 @@ def _quickbooks_adapter(connection: ConnectionConfig, config: Config, where: str
         page_size=int(options.get("page_size", 1000)),
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+RFC_PARAMS = ("ashost", "sysnr", "client", "user", "lang", "mshost", "msserv", "sysid", "group", "dest", "saprouter",
+              "snc_qop", "snc_myname", "snc_partnername", "snc_lib", "trace")  # fmt: skip
+"""pyrfc's connection parameters that may stand in options (the password comes from `credentials`)."""
+
+
+def _sap_adapter(connection: ConnectionConfig, config: Config, where: str) -> object:
+    """SAP: ECC over RFC (pyrfc, options.ashost…) or S/4HANA over OData (options.odata_url), per the mapping."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from creditbridge.adapters.sap.settings import settings_from_mapping
+    from creditbridge.core.ports import ErpConfigError
+    from creditbridge.mappings.schema import SapMapping
+
+    mapping = mapping_for(connection)
+    if not isinstance(mapping, SapMapping):
+        raise ConfigError(f'{where}: SAP needs a mapping file (add mapping = "mappings/sap.yaml"; '
+                          "`creditbridge init --erp sap` writes a template)")  # fmt: skip
+    settings = settings_from_mapping(mapping)
+    try:
+        zone = ZoneInfo(mapping.scope.system_timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        zone_name = mapping.scope.system_timezone
+        raise ConfigError(f"{where}: scope.system_timezone {zone_name!r} is not a time zone (IANA name)") from exc
+    options = connection.options
+    password = _password(connection, config, where)
+    page_size = int(options.get("page_size", 500))
+    if mapping.scope.system == "s4":
+        from creditbridge.adapters.sap.odata.client import ODataClient
+        from creditbridge.adapters.sap.odata.erp import S4Erp
+
+        url = options.get("odata_url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ConfigError(f'{where}: options.odata_url is missing (the Gateway host, e.g. "https://s4.example.com")')
+        try:
+            client = ODataClient(url, user=options.get("user"), password=password,
+                                 sap_client=str(options["client"]) if "client" in options else None)  # fmt: skip
+        except ErpConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+        return S4Erp(client, settings, name=connection.name, page_size=page_size, zone=zone)
+    from creditbridge.adapters.sap.rfc.erp import EccErp
+    from creditbridge.adapters.sap.rfc.pyrfc_connection import pyrfc_connector
+
+    params = {key: str(options[key]) for key in RFC_PARAMS if key in options}
+    if not ({"ashost", "mshost", "dest"} & set(params)):
+        raise ConfigError(f"{where}: options.ashost (or mshost, or dest) is missing: where the ECC system is")
+    if password is not None:
+        params["passwd"] = password
+    try:
+        connector = pyrfc_connector(params)
+    except ErpConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    return EccErp(connector, settings, name=connection.name, page_size=page_size, zone=zone)
+
+
+def _password(connection: ConnectionConfig, config: Config, where: str) -> str | None:
+    """The secret the connection's `credentials` reference names (None without one), for SAP and Oracle."""
+    if connection.credentials is None:
+        return None
+    from creditbridge.sync.secrets import SecretError, resolve_secret
+
+    try:
+        secret = resolve_secret(connection.credentials, config.store_url, key_file=config.secret_key_file)
+    except SecretError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    return secret.get_secret_value()
 
 
 @functools.cache

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from creditbridge.adapters.oracle.simulator import EbsSimulator
 from creditbridge.mappings import template_text
-from creditbridge.sync.demo_cycle import DEMO_POLICY, fresh_folder, run_demo_cycle
+from creditbridge.sync.composition import adapter_for, open_store
+from creditbridge.sync.config import load_config
+from creditbridge.sync.demo_cycle import config_header, fresh_folder, run_demo_cycle
 from creditbridge.sync.run_job import RunReport
 from creditbridge.sync.sample_company import generate_sample_company
 
@@ -58,14 +60,18 @@ def run_oracle_demo(
     (folder / "mappings" / "oracle.yaml").write_text(_demo_mapping())
     config_path = folder / "creditbridge.toml"
     config_path.write_text(_config_text())
-    cycle = run_demo_cycle(config_path, CONNECTION, review_date,
-                           title="Oracle EBS demo operating unit — accounts receivable")  # fmt: skip
+    config = load_config(config_path)
+    html = folder / "report.html"
+    with open_store(config) as store:
+        adapter = adapter_for(config.connection(CONNECTION), config)
+        title = "Oracle EBS demo operating unit — accounts receivable"
+        run = run_demo_cycle(store, config, CONNECTION, adapter, review_date, report=html, title=title)  # type: ignore[arg-type]
     simulator = EbsSimulator(folder / "ebs-simulator.db", org_id=ORG_ID)
     try:
-        read_back = tuple(_read_back(simulator, o.decision.customer_id) for o in cycle.run.review)
+        read_back = tuple(_read_back(simulator, o.decision.customer_id) for o in run.review)
     finally:
         simulator.close()
-    return OracleDemoResult(folder, folder / "ebs-simulator.db", review_date, cycle.run, read_back, cycle.html_report)
+    return OracleDemoResult(folder, folder / "ebs-simulator.db", review_date, run, read_back, html)
 
 
 def _read_back(simulator: EbsSimulator, account_number: str) -> ProfileReadBack:
@@ -91,10 +97,7 @@ def _demo_mapping() -> str:
 
 
 def _config_text() -> str:
-    return f"""# Written by `creditbridge demo --erp oracle`: a simulated Oracle EBS operating unit (a SQLite file).
-store_url = "sqlite:///creditbridge.db"
-log_level = "warning"
-{DEMO_POLICY}
+    return config_header("oracle", "a simulated Oracle EBS operating unit (a SQLite file)") + f"""
 [[connections]]
 name = "{CONNECTION}"
 erp = "oracle"

@@ -17,11 +17,11 @@ from pydantic import SecretStr
 
 from creditbridge.adapters.quickbooks.credentials import Credentials
 from creditbridge.adapters.quickbooks.simulator import QuickBooksSimulator
-from creditbridge.sync.config import Config
-from creditbridge.sync.demo_cycle import DEMO_POLICY, fresh_folder, run_demo_cycle
+from creditbridge.sync.composition import adapter_for, open_store
+from creditbridge.sync.config import load_config
+from creditbridge.sync.demo_cycle import config_header, fresh_folder, run_demo_cycle
 from creditbridge.sync.run_job import RunReport
-from creditbridge.sync.secrets import SecretVault, generate_key
-from creditbridge.sync.store import Store
+from creditbridge.sync.secrets import SecretVault
 
 CONNECTION = "quickbooks-demo"
 
@@ -39,33 +39,30 @@ class QuickBooksDemoResult:
 
 def run_quickbooks_demo(directory: Path, *, customers: int, seed: int, as_of: date | None) -> QuickBooksDemoResult:
     folder = fresh_folder(directory, "quickbooks")
-    (folder / "secret.key").write_text(generate_key() + "\n")
-    (folder / "secret.key").chmod(0o600)
 
     simulator = QuickBooksSimulator(seed=seed, customers=customers)
     with simulator.serve() as running:
         config_path = folder / "creditbridge.toml"
         config_path.write_text(_config_text(running.base_url, simulator.realm_id))
+        config = load_config(config_path)
         review_date = as_of or simulator.now().date()
-
-        def link(store: Store, config: Config) -> None:
+        with open_store(config) as store:
             credentials = Credentials(
                 simulator.client_id, simulator.client_secret, simulator.refresh_token, simulator.realm_id
             )
             SecretVault(store, key_file=config.secret_key_file).put(CONNECTION, SecretStr(credentials.to_json()))
-
-        cycle = run_demo_cycle(config_path, CONNECTION, review_date,
-                               title="QuickBooks demo company — accounts receivable", before=link)  # fmt: skip
+            adapter = adapter_for(config.connection(CONNECTION), config)
+            html = folder / "report.html"
+            title = "QuickBooks demo company — accounts receivable"
+            run = run_demo_cycle(store, config, CONNECTION, adapter, review_date, report=html, title=title)  # type: ignore[arg-type]
         customers_now = simulator.entities("Customer")
         read_back = tuple(
             (o.decision.customer_id, str(customers_now[o.decision.customer_id].get("DisplayName", "")),
              _tag(str(customers_now[o.decision.customer_id].get("Notes", ""))))
-            for o in cycle.run.review
+            for o in run.review
             if o.decision.customer_id in customers_now
         )  # fmt: skip
-    return QuickBooksDemoResult(
-        folder, running.base_url, simulator.realm_id, review_date, cycle.run, read_back, cycle.html_report
-    )
+    return QuickBooksDemoResult(folder, running.base_url, simulator.realm_id, review_date, run, read_back, html)
 
 
 def _tag(notes: str) -> str:
@@ -74,11 +71,7 @@ def _tag(notes: str) -> str:
 
 
 def _config_text(base_url: str, realm_id: str) -> str:
-    return f"""# Written by `creditbridge demo --erp quickbooks`: a simulated QuickBooks company on loopback.
-store_url = "sqlite:///creditbridge.db"
-secret_key_file = "secret.key"
-log_level = "warning"
-{DEMO_POLICY}
+    return config_header("quickbooks", "a simulated QuickBooks company on loopback") + f"""
 [[connections]]
 name = "{CONNECTION}"
 erp = "quickbooks"
@@ -88,3 +81,4 @@ credentials = "store:{CONNECTION}"
 base_url = "{base_url}"
 realm_id = "{realm_id}"
 """
+

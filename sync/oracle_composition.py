@@ -69,20 +69,17 @@ def _sessions(connection: ConnectionConfig, config: Config, opts: dict[str, Any]
         return simulator
     from creditbridge.adapters.oracle.connection import ConnectSettings, OraclePool
     from creditbridge.core.ports import ErpError
-    from creditbridge.sync.secrets import SecretError, resolve_secret
+    from creditbridge.sync.composition import _password
 
     dsn, user = opts.get("dsn"), opts.get("user")
     if not isinstance(dsn, str) or not dsn or not isinstance(user, str) or not user:
         raise ConfigError(f'{where}: options.dsn ("host:port/service") and options.user are needed')
-    if not connection.credentials:
+    password = _password(connection, config, where) if connection.credentials else None
+    if password is None:
         raise ConfigError(f'{where}: credentials is missing (e.g. credentials = "env:CREDITBRIDGE_ORACLE_PASSWORD")')
-    try:
-        password = resolve_secret(connection.credentials, config.store_url, key_file=config.secret_key_file)
-    except SecretError as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
     lib_dir = opts.get("client_lib_dir")
     settings = ConnectSettings(
-        dsn=dsn, user=user, password=password.get_secret_value(),
+        dsn=dsn, user=user, password=password,
         thick=_bool(opts, "thick", where, default=False),
         client_lib_dir=lib_dir if isinstance(lib_dir, str) and lib_dir else None,
         pool_min=_int(opts, "pool_min", where, default=1), pool_max=_int(opts, "pool_max", where, default=4),

@@ -108,10 +108,13 @@ credentials = "env:CREDITBRIDGE_SAP_PASSWORD"   # the RFC user's password, from 
 # schedule = "0 * * * *"            # cron: when the scheduler pulls this connection (here: hourly)
 
 [connections.options]
-ashost = "sap.example.com"          # application server
+# ECC over RFC (mapping scope.system: ecc; needs pyrfc built against SAP's NW RFC SDK, see README):
+ashost = "sap.example.com"          # application server (or mshost/msserv/sysid/group, or dest)
 sysnr = "00"                        # system number
 client = "100"                      # SAP client (MANDT)
 user = "CREDITBRIDGE"               # a dedicated RFC user with only the rights creditbridge needs
+# S/4HANA over OData (mapping scope.system: s4) instead:
+# odata_url = "https://s4.example.com:44300"   # the Gateway host; services are under /sap/opu/odata/sap/
 """,
     "oracle": """\
 [[connections]]

@@ -64,6 +64,8 @@ class ContractSubject:
     human_delete: Callable[[Entity, str], None] | None = None
     arm_fault: Callable[[str, Fault], None] | None = None
     applied_writes: Callable[[], list[str]] | None = None
+    limit_decimals: int | None = None
+    """Decimal places the ERP keeps for a credit limit (SAP: 2); None = any. A finer limit must be REJECTED."""
 
 
 def memory_subject(tmp_path: Path, *, persisted: bool) -> ContractSubject:
@@ -246,6 +248,120 @@ def quickbooks_subject(tmp_path: Path) -> ContractSubject:
     )
 
 
+def sap_settings() -> Any:
+    """Two company codes (USD and EUR, as the fixture's customers), payment terms key NT30."""
+    from creditbridge.adapters.sap.settings import CompanyCode, SapSettings
+
+    return SapSettings(
+        company_codes=(CompanyCode("1000", "USD", "1000", "1000"), CompanyCode("2000", "EUR", "2000", "2000")),
+        payment_terms={"NT30": 30},
+        writeoff_document_types=frozenset({"DW"}),
+    )
+
+
+def sap_rfc_subject(tmp_path: Path) -> ContractSubject:
+    """EccErp over the fake ECC system (RFC protocol in-process); faults are RFC failures at the commit."""
+    from creditbridge.adapters.sap.rfc.erp import EccErp
+    from creditbridge.adapters.sap.rfc.simulator import FakeEcc, RfcFault
+    from creditbridge.adapters.sap.rfc.simulator.system import UNSET as UNSET_SAP
+
+    system = FakeEcc(sap_settings())
+    erp = EccErp(system.connect, system.settings, name="sap-ecc", page_size=PAGE_SIZE, clock=system.now)
+
+    def edit_profile(customer_id: str, *, credit_limit: Any = UNSET, on_hold: Any = UNSET) -> None:
+        system.edit_credit(
+            customer_id,
+            credit_limit=UNSET_SAP if credit_limit is UNSET else credit_limit,
+            on_hold=UNSET_SAP if on_hold is UNSET else on_hold,
+        )
+
+    def arm_fault(operation: str, fault: Fault) -> None:
+        if fault is Fault.UNAVAILABLE:
+            system.arm(RfcFault.COMMUNICATION_BEFORE)
+        elif fault is Fault.TIMEOUT_BEFORE_APPLY:
+            system.arm(RfcFault.COMMUNICATION_BEFORE, "BAPI_TRANSACTION_COMMIT")
+        elif fault is Fault.TIMEOUT_AFTER_APPLY:
+            system.arm(RfcFault.COMMUNICATION_AFTER, "BAPI_TRANSACTION_COMMIT")
+        elif fault is Fault.REJECT:
+            system.arm(RfcFault.RETURN_ERROR, system.settings.write_function)
+
+    def edit_other_field(customer_id: str) -> None:
+        row = system.knkk(customer_id)
+        system.edit_credit(customer_id, risk_category=((row or {}).get("CTLPC") or "") + "X")
+
+    return ContractSubject(
+        name="sap-rfc",
+        adapter=erp,
+        page_size=PAGE_SIZE,
+        expected_capabilities=frozenset(
+            {
+                Capability.READ_CUSTOMERS,
+                Capability.READ_CREDIT_PROFILES,
+                Capability.READ_OPEN_ITEMS,
+                Capability.READ_PAYMENTS,
+                Capability.READ_ORDERS,
+                Capability.READ_WRITEOFFS,
+                Capability.WRITE_CREDIT_PROFILE,
+            }
+        ),
+        seed=system.seed_ledger,
+        human_edit_profile=edit_profile,
+        human_edit_other_field=edit_other_field,
+        arm_fault=arm_fault,
+        applied_writes=system.applied_references,
+        limit_decimals=2,
+    )
+
+
+def sap_odata_subject(tmp_path: Path) -> ContractSubject:
+    """S4Erp over the SAP Gateway simulator, in-process (a requests transport calling sim.handle)."""
+    from creditbridge.adapters.sap.odata.client import ODataClient
+    from creditbridge.adapters.sap.odata.erp import S4Erp
+    from creditbridge.adapters.sap.odata.simulator import GatewayFault, S4Simulator
+    from creditbridge.adapters.sap.odata.simulator.gateway import UNSET as UNSET_SAP
+    from creditbridge.adapters.sap.odata.simulator.gateway import in_process_session
+
+    sim = S4Simulator(sap_settings(), server_page=1)
+    client = ODataClient("http://s4.simulator", user=sim.user, password=sim.password, sap_client=sim.client,
+                         http=in_process_session(sim), window=2)  # fmt: skip
+    erp = S4Erp(client, sim.settings, name="sap-s4", page_size=PAGE_SIZE)
+    faults = {
+        Fault.UNAVAILABLE: GatewayFault.SERVER_ERROR,
+        Fault.TIMEOUT_BEFORE_APPLY: GatewayFault.LOST_BEFORE_APPLY,
+        Fault.TIMEOUT_AFTER_APPLY: GatewayFault.LOST_AFTER_APPLY,
+        Fault.REJECT: GatewayFault.REJECT_NEXT_WRITE,
+    }
+
+    def edit_profile(customer_id: str, *, credit_limit: Any = UNSET, on_hold: Any = UNSET) -> None:
+        sim.edit_account(
+            customer_id,
+            credit_limit=UNSET_SAP if credit_limit is UNSET else credit_limit,
+            on_hold=UNSET_SAP if on_hold is UNSET else on_hold,
+        )
+
+    return ContractSubject(
+        name="sap-odata",
+        adapter=erp,
+        page_size=PAGE_SIZE,
+        expected_capabilities=frozenset(
+            {
+                Capability.READ_CUSTOMERS,
+                Capability.READ_CREDIT_PROFILES,
+                Capability.READ_OPEN_ITEMS,
+                Capability.READ_PAYMENTS,
+                Capability.READ_ORDERS,
+                Capability.READ_WRITEOFFS,
+                Capability.WRITE_CREDIT_PROFILE,
+            }
+        ),
+        seed=sim.seed_ledger,
+        human_edit_profile=edit_profile,
+        human_edit_other_field=lambda customer_id: sim.edit_account(customer_id, critical=True),
+        arm_fault=lambda operation, fault: sim.arm(faults[fault]),
+        limit_decimals=2,
+    )
+
+
 def oracle_subject(tmp_path: Path) -> ContractSubject:
     """OracleErp over the EBS simulator: the adapter's own SQL and PL/SQL blocks run against SQLite tables.
 
@@ -291,6 +407,8 @@ SUBJECT_FACTORIES: dict[str, Callable[[Path], ContractSubject]] = {
     "memory-file": lambda tmp_path: memory_subject(tmp_path, persisted=True),
     "files": files_subject,
     "quickbooks": quickbooks_subject,
+    "sap-rfc": sap_rfc_subject,
+    "sap-odata": sap_odata_subject,
     "oracle": oracle_subject,
 }
 """Every adapter's simulator; add yours here (name -> factory of a fresh, empty subject)."""
@@ -332,6 +450,37 @@ def quickbooks_ledger(ledger: Ledger) -> Ledger:
     )
 
 
+def sap_ledger(ledger: Ledger) -> Ledger:
+    """`ledger` as SAP holds it: items and payments are FI documents keyed company code/number/fiscal year.
+
+    Each customer is in the company code of its currency (sap_settings: USD 1000, EUR 2000); write-offs
+    are documents of type DW that clear (or partly settle) the item.
+    """
+    company = {c.customer_id: ("1000" if c.currency == "USD" else "2000") for c in ledger.customers}
+    items = {i.item_id: f"{company[i.customer_id]}/{i.item_id}/{i.invoice_date.year}" for i in ledger.items}
+    return replace(
+        ledger,
+        items=tuple(replace(i, item_id=items[i.item_id]) for i in ledger.items),
+        payments=tuple(
+            replace(
+                p,
+                payment_id=(pid := f"{company[p.customer_id]}/{p.payment_id}/{p.payment_date.year}"),
+                applications=tuple(replace(a, payment_id=pid, item_id=items[a.item_id]) for a in p.applications),
+            )
+            for p in ledger.payments
+        ),
+        writeoffs=tuple(replace(w, item_id=items[w.item_id]) for w in ledger.writeoffs),
+    )
+
+
+def sap_s4_ledger(ledger: Ledger) -> Ledger:
+    """`sap_ledger` as the S/4HANA APIs read give it: A_Customer has no group, tax number or bank accounts here."""
+    held = sap_ledger(ledger)
+    return replace(
+        held, customers=tuple(replace(c, parent_id=None, tax_id=None, bank_accounts=()) for c in held.customers)
+    )
+
+
 def oracle_ledger(ledger: Ledger) -> Ledger:
     """`ledger` as EBS holds it (simulator/seed.py), which is what a read of the Oracle subject returns.
 
@@ -353,8 +502,13 @@ def oracle_ledger(ledger: Ledger) -> Ledger:
     )
 
 
-PROJECTIONS: dict[str, Callable[[Ledger], Ledger]] = {"quickbooks": quickbooks_ledger, "oracle": oracle_ledger}
-"""What an ERP can hold of the seeded ledger, for subjects that cannot hold all of it."""
+PROJECTIONS: dict[str, Callable[[Ledger], Ledger]] = {
+    "quickbooks": quickbooks_ledger,
+    "sap-rfc": sap_ledger,
+    "sap-odata": sap_s4_ledger,
+    "oracle": oracle_ledger,
+}
+"""What each ERP can hold of a ledger (subjects not listed hold it whole)."""
 
 
 @pytest.fixture(scope="session")
@@ -365,11 +519,10 @@ def kpi_ledger() -> Ledger:
 
 @pytest.fixture
 def ledger(request: pytest.FixtureRequest, kpi_ledger: Ledger) -> Ledger:
-    """The ledger the subject under test holds once seeded with `kpi_ledger` (QuickBooks, Oracle: its projection)."""
+    """The ledger the subject under test holds once seeded with `kpi_ledger` (its projection, PROJECTIONS)."""
     callspec = getattr(request.node, "callspec", None)
     subject = callspec.params.get("erp_under_test") if callspec is not None else None
-    projection = PROJECTIONS.get(str(subject))
-    return projection(kpi_ledger) if projection is not None else kpi_ledger
+    return PROJECTIONS.get(subject, lambda ledger: ledger)(kpi_ledger)
 
 
 @pytest.fixture(params=sorted(SUBJECT_FACTORIES))

@@ -351,7 +351,12 @@ def test_capabilities_declared_match_what_works(erp_under_test):
 def test_credit_limits_round_trip_as_exact_decimals(erp_under_test, limits):
     subject = erp_under_test
     for n, limit in enumerate(limits):
-        result = subject.adapter.write_credit_profile(a_write(current(subject, "C"), f"w-{n}", credit_limit=limit))
+        before = current(subject, "C")
+        result = subject.adapter.write_credit_profile(a_write(before, f"w-{n}", credit_limit=limit))
+        if limit is not None and subject.limit_decimals is not None and -limit.as_tuple().exponent > subject.limit_decimals:
+            assert result.outcome is WriteOutcome.REJECTED, f"{limit} would be rounded by the ERP: {result}"
+            assert current(subject, "C") == before
+            continue
         assert result.outcome is WriteOutcome.APPLIED, result
         read_back = current(subject, "C").credit_limit
         swept = {c.key: c.record for c in sweep(subject.adapter, Entity.CREDIT_PROFILES)[0]}["C"].credit_limit

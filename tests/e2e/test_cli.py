@@ -149,6 +149,18 @@ def test_quickbooks_demo_runs_the_whole_cycle_against_the_simulator(tmp_path: Pa
     assert (tmp_path / "demo" / "quickbooks" / "report.html").exists()
 
 
+def test_sap_demo_runs_the_whole_cycle_against_the_ecc_and_s4_simulators(tmp_path: Path):
+    out = run("demo", "--erp", "sap", "--dir", "demo", "--customers", "20", cwd=tmp_path).stdout  # a relative --dir
+    assert "Pushed to sap-ecc:" in out and "Pushed to sap-s4:" in out and "APPLIED" in out
+    read_back = out.split("Read back from SAP:")[1]
+    assert "CRBLB 'X'" in read_back, "the ECC credit block is in KNKK, read back"
+    assert "CreditAccountIsBlocked true" in read_back, "the S/4HANA block is on the credit account, read back"
+    assert "BAPI_TRANSACTION_COMMIT" in out and (tmp_path / "demo" / "sap" / "report.html").exists()
+    approvals = out.split("Releases wait for a second person: creditbridge ")[1].split(" (or ")[0].split()
+    waiting = json.loads(run(*approvals, "--format", "json", cwd=tmp_path).stdout)
+    assert "release" in {k for row in waiting for k in row["kinds"]}, "the command the demo prints lists its releases"
+
+
 def test_oracle_demo_runs_the_whole_cycle_against_the_ebs_simulator(tmp_path: Path):
     out = run("demo", "--erp", "oracle", "--dir", str(tmp_path / "demo"), "--customers", "25", "--invoices", "800",
               cwd=tmp_path).stdout  # fmt: skip

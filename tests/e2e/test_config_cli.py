@@ -71,15 +71,15 @@ def test_init_writes_a_config_and_a_mapping_that_pass_their_checks(tmp_path: Pat
     assert found["config"] == "ok" and found["store"] == "ok" and found[f"mapping {connection}"] == "ok"
     if erp in ("files", "memory"):
         assert code == 0 and report["ok"] is True
-    else:  # configured correctly; QuickBooks still needs linking, Oracle its database, SAP its adapter
+    else:  # configured correctly; QuickBooks still needs linking, SAP pyrfc, Oracle its database
         assert code == 1 and found[f"connection {erp}"] == "fail"
         detail = next(c["detail"] for c in report["checks"] if c["check"] == f"connection {erp}")
         if erp == "quickbooks":
             assert "creditbridge connect quickbooks --connection quickbooks" in detail
-        elif erp == "oracle":  # the template's ebs.example.com does not resolve
+        elif erp == "sap":  # the template connects ECC over RFC, which needs pyrfc and SAP's NW RFC SDK
+            assert "SAP over RFC needs pyrfc" in detail and "SAPNWRFC_HOME" in detail
+        else:  # oracle: the template's ebs.example.com does not resolve
             assert "cannot read customers: ErpUnavailable: Oracle DPY-6005: cannot connect" in detail
-        else:
-            assert f"the {erp} adapter is not part of this version of creditbridge yet" in detail
 
 
 def test_init_never_overwrites_without_force(tmp_path: Path):
@@ -133,7 +133,7 @@ def test_mappings_check_prints_every_problem_as_file_line_and_exits_1(tmp_path: 
     bad = tmp_path / "sap.yaml"
     bad.write_text(
         "erp: sap\nscope:\n  system: ecc\n  company_code: 1000\nfields:\n  customers:\n    customer_id: KNA1.KUNNR\n"
-        "    name: KNA1.NAME1\ntranslations:\n  payment_terms:\n    0001: 0\nwriteback:\n  mechanism: bapi_credit_account\n"
+        "    name: KNA1.NAME1\ntranslations:\n  payment_terms:\n    0001: 0\nwriteback:\n  mechanism: rfc_function\n"
     )
     good = Path(__file__).resolve().parents[2] / "mappings" / "templates" / "oracle.yaml"
     result = run("mappings", "check", str(good), "sap.yaml", cwd=tmp_path)
@@ -146,7 +146,7 @@ def test_mappings_check_prints_every_problem_as_file_line_and_exits_1(tmp_path: 
         "unquoted digits are read as a number and lose leading zeros)",
         "sap.yaml:12: writeback.credit_control_area: the credit control area is missing (set "
         "writeback.credit_control_area or scope.credit_control_area (KKBER, 4 characters))",
-        "sap.yaml:12: writeback.function_module: bapi_credit_account needs function_module (SAP has no released BAPI "
+        "sap.yaml:12: writeback.function_module: rfc_function needs function_module (SAP has no released BAPI "
         "that writes KNKK: name your RFC-enabled wrapper, e.g. Z_CREDITBRIDGE_SET_CREDIT)",
     ]
     assert "4 problem(s) in 2 file(s)" in result.stderr

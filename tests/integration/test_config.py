@@ -15,14 +15,22 @@ import textwrap
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
 from creditbridge.sync import logs
-from creditbridge.sync.composition import adapter_for, mapping_for, open_store
-from creditbridge.sync.config import Config, ConfigError, ConnectionConfig, load_config, toml_key_lines
+from creditbridge.sync.composition import AVAILABLE_ERPS, adapter_for, mapping_for, open_store
+from creditbridge.sync.config import (
+    Config,
+    ConfigError,
+    ConnectionConfig,
+    ErpKind,
+    load_config,
+    toml_key_lines,
+)
 from creditbridge.sync.secrets import SecretError, SecretVault, generate_key, resolve_secret, secret_keys
 from creditbridge.sync.store import Store, migrate, schema
 
@@ -385,11 +393,8 @@ def test_a_memory_connection_becomes_an_in_memory_erp_keeping_its_state(tmp_path
     assert adapter.erp_name == "sim" and adapter.state_path == state  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("erp", ["sap"])
-def test_erps_without_an_adapter_yet_are_a_clear_error(erp: str):
-    connection = ConnectionConfig(name="x", erp=erp)  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match=f"the {erp} adapter is not part of this version of creditbridge yet"):
-        adapter_for(connection, Config(connections=[connection]))
+def test_every_erp_a_config_accepts_has_an_adapter():
+    assert set(get_args(ErpKind)) == set(AVAILABLE_ERPS), "a config may name an ERP that `run` cannot build"
 
 
 def test_a_files_connection_without_a_folder_says_which_option_is_missing(tmp_path: Path):
@@ -418,3 +423,20 @@ def _restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_creditbridge_handler", False)]:
         root.removeHandler(handler)
+
+
+def test_an_sap_connection_builds_the_s4_adapter_or_says_how_to_get_pyrfc_for_ecc(tmp_path: Path):
+    from creditbridge.adapters.sap.odata.erp import S4Erp
+
+    template = (TEMPLATES / "sap.yaml").read_text()
+    s4 = tmp_path / "s4.yaml"
+    s4.write_text(template.replace("system: ecc", "system: s4").replace("mechanism: rfc_function", "mechanism: odata")
+                  .replace("credit_control_area: \"1000\"       # KKBER", "credit_segment: \"1000\"       # KKBER"))  # fmt: skip
+    options = {"odata_url": "https://s4.example.com", "user": "CREDITBRIDGE", "client": "100"}
+    connection = ConnectionConfig(name="s4", erp="sap", mapping=s4, options=options)
+    adapter = adapter_for(connection, Config(connections=[connection]))
+    assert isinstance(adapter, S4Erp) and adapter.client.params == {"sap-client": "100"}
+
+    ecc = ConnectionConfig(name="ecc", erp="sap", mapping=TEMPLATES / "sap.yaml", options={"ashost": "ecc", "sysnr": "00"})
+    with pytest.raises(ConfigError, match=r"connection 'ecc': SAP over RFC needs pyrfc.*SAPNWRFC_HOME"):
+        adapter_for(ecc, Config(connections=[ecc]))

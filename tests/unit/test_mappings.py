@@ -62,14 +62,29 @@ def test_templates_are_commented_line_by_line_for_finance_it(erp: str):
     assert len(commented) / len(settings) > 0.75, f"{erp}: only {len(commented)} of {len(settings)} lines explained"
 
 
-def test_the_sap_template_knows_how_sap_spells_a_credit_block():
+def test_the_sap_template_gives_the_adapter_its_company_code_and_write_contract():
+    from creditbridge.adapters.sap.settings import settings_from_mapping
+
     sap = load_mapping(TEMPLATES / "sap.yaml")
     assert isinstance(sap, SapMapping)
+    settings = settings_from_mapping(sap)
+    assert [(c.code, c.currency, c.credit_control_area) for c in settings.company_codes] == [("1000", "EUR", "1000")]
+    assert settings.payment_terms["ZB30"] == 30 and settings.write_function == "Z_CREDITBRIDGE_SET_CREDIT"
+    assert settings.doc_type("DG") is DocType.CREDIT_MEMO and settings.doc_type("DZ") is None
     assert sap.erp_field("credit_profiles", "credit_limit") == "KNKK.KLIMK"
-    assert sap.on_hold("X") is True and sap.on_hold("") is False and sap.on_hold(None) is False
-    assert sap.erp_code("hold_flags", True) == "X"
-    assert sap.payment_terms_days("0001") == 0
-    assert sap.credit_control_area == "1000"
+
+
+def test_an_sap_field_the_adapter_does_not_read_is_refused(tmp_path: Path):
+    text = (TEMPLATES / "sap.yaml").read_text().replace("credit_limit: KNKK.KLIMK", "credit_limit: KNKK.DBEKR")
+    path = tmp_path / "sap.yaml"
+    path.write_text(text)
+    (issue,) = problems(path)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "credit_limit: KNKK.DBEKR" in row)
+    assert issue.endswith(
+        f":{line}: fields.credit_profiles.credit_limit: the SAP adapter reads credit_limit from "
+        "CreditManagementAccount.CreditLimitAmount or KNKK.KLIMK, not KNKK.DBEKR "
+        "(write the field the adapter reads, or leave the line out)"
+    )
 
 
 def test_the_oracle_template_writes_through_the_profile_api():
@@ -146,7 +161,7 @@ def test_every_mistake_is_reported_at_once_with_its_line_and_a_hint(tmp_path: Pa
           hold_flags:
             X: yes
         writeback:
-          mechanism: bapi_credit_acount
+          mechanism: rfc_functon
         """,
     )
     f = str(path)
@@ -164,8 +179,8 @@ def test_every_mistake_is_reported_at_once_with_its_line_and_a_hint(tmp_path: Pa
         f"{f}:15: translations.payment_terms.NET30: must be a whole number",
         f"{f}:17: translations.currencies.EU1: must be an ISO currency code: 3 capital letters, e.g. USD",
         f"{f}:19: translations.hold_flags.X: must be true or false",
-        f"{f}:21: writeback.mechanism: must be 'bapi_credit_account' or 'ukm_odata' (did you mean "
-        "'bapi_credit_account'?)",
+        f"{f}:21: writeback.mechanism: must be 'rfc_function' or 'odata' (did you mean "
+        "'rfc_function'?)",
     ]
     with pytest.raises(MappingError) as caught:
         load_mapping(path)
@@ -185,18 +200,19 @@ def test_checks_across_sections_are_reported_with_the_type_errors_of_other_secti
             customer_id: KNA1.KUNNR
             name: 42
         writeback:
-          mechanism: bapi_credit_account
+          mechanism: rfc_function
         """,
     )
     f = str(path)
     assert problems(path) == [
+        f"{f}:2: scope.currency: scope.currency is missing (the company code's currency)",
         f"{f}:8: fields.customers.name: expected an ERP field name (text) or {{field: ..., default: ...}}, got int",
         f"{f}:9: writeback.credit_control_area: the credit control area is missing (set writeback.credit_control_area "
         "or scope.credit_control_area (KKBER, 4 characters))",
-        f"{f}:9: writeback.function_module: bapi_credit_account needs function_module (SAP has no released BAPI that "
+        f"{f}:9: writeback.function_module: rfc_function needs function_module (SAP has no released BAPI that "
         "writes KNKK: name your RFC-enabled wrapper, e.g. Z_CREDITBRIDGE_SET_CREDIT)",
-        f"{f}:10: writeback.mechanism: bapi_credit_account writes ECC credit accounts (KNKK) (on S/4HANA use "
-        "mechanism: ukm_odata, or set scope.system: ecc)",
+        f"{f}:10: writeback.mechanism: rfc_function writes ECC credit accounts (KNKK) (on S/4HANA use "
+        "mechanism: odata, or set scope.system: ecc)",
     ]
 
 
