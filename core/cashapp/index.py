@@ -1,0 +1,150 @@
+"""The open items of a ledger, indexed for matching: by reference key, by customer family, by amount.
+
+Built once per run (about 1 s per million items in pure Python). Amount and fuzzy-key indexes
+are built lazily per customer family, the first time a payment from that family needs them.
+`remaining` tracks what this run has already applied, so two payments of one invoice in one
+statement do not both take it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from creditbridge.core.cashapp.references import constant_prefix, document_key, short_key
+from creditbridge.core.model import Customer, DocType, OpenItem
+from creditbridge.core.money import to_units
+
+
+class _KeyMap:
+    """key → item ids; one id per key is the common case, so collisions live apart."""
+
+    __slots__ = ("_multi", "_one")
+
+    def __init__(self) -> None:
+        self._one: dict[str, str] = {}
+        self._multi: dict[str, list[str]] = {}
+
+    def add(self, key: str, item_id: str) -> None:
+        current = self._one.get(key)
+        if current is None:
+            self._one[key] = item_id
+        elif current != item_id:
+            ids = self._multi.setdefault(key, [current])
+            if item_id not in ids:
+                ids.append(item_id)
+
+    def get(self, key: str) -> list[str]:
+        multi = self._multi.get(key)
+        if multi is not None:
+            return multi
+        one = self._one.get(key)
+        return [one] if one is not None else []
+
+
+class OpenItemIndex:
+    def __init__(self, customers: Iterable[Customer], items: Iterable[OpenItem]) -> None:
+        self.customers = {c.customer_id: c for c in customers}
+        self.items: dict[str, OpenItem] = {}
+        self.remaining: dict[str, int] = {}
+        self.keys: dict[str, str] = {}
+        self.open_keys = _KeyMap()
+        self.closed_keys = _KeyMap()
+        self.po_keys = _KeyMap()
+        self._open_by_customer: dict[str, list[OpenItem]] = {}
+        item_list = list(items)
+        self.prefix = constant_prefix(document_key(i.item_id) for i in item_list[:: max(1, len(item_list) // 5000)])
+        for item in item_list:
+            item_id = item.item_id
+            key = document_key(item_id)
+            self.items[item_id] = item
+            self.keys[item_id] = key
+            open_units = to_units(item.open_amount.amount)
+            short = short_key(key, self.prefix)
+            if open_units != 0:
+                self.remaining[item_id] = open_units
+                self.open_keys.add(key, item_id)
+                if short:
+                    self.open_keys.add(short, item_id)
+                if item.po_number:
+                    self.po_keys.add(document_key(item.po_number), item_id)
+                self._open_by_customer.setdefault(item.customer_id, []).append(item)
+            elif item.doc_type is not DocType.CREDIT_MEMO:
+                self.closed_keys.add(key, item_id)
+                if short:
+                    self.closed_keys.add(short, item_id)
+        for open_items in self._open_by_customer.values():
+            open_items.sort(key=lambda i: (i.due_date, i.invoice_date, i.item_id))
+        self._root: dict[str, str] = {}
+        self._members: dict[str, list[str]] = {}
+        for customer_id in self.customers:
+            self._members.setdefault(self.family_of(customer_id), []).append(customer_id)
+        self._family_items: dict[tuple[str, str], list[OpenItem]] = {}
+        self._family_amounts: dict[tuple[str, str], dict[int, list[str]]] = {}
+        self._family_keys: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+
+    def family_of(self, customer_id: str) -> str:
+        """The root of the customer's parent chain: a parent and its children pay for each other."""
+        root = self._root.get(customer_id)
+        if root is not None:
+            return root
+        seen = {customer_id}
+        current = customer_id
+        while True:
+            customer = self.customers.get(current)
+            parent = customer.parent_id if customer else None
+            if not parent or parent in seen or parent not in self.customers:
+                break
+            seen.add(parent)
+            current = parent
+        self._root[customer_id] = current
+        return current
+
+    def family_items(self, family: str, currency: str) -> list[OpenItem]:
+        """Open items of every customer of the family in `currency`, oldest due first."""
+        cache_key = (family, currency)
+        cached = self._family_items.get(cache_key)
+        if cached is None:
+            members = self._members.get(family, [family])
+            merged = [i for m in members for i in self._open_by_customer.get(m, ()) if i.amount.currency == currency]
+            if len(members) > 1:
+                merged.sort(key=lambda i: (i.due_date, i.invoice_date, i.item_id))
+            cached = self._family_items[cache_key] = merged
+        return cached
+
+    def open_in_family(self, family: str, currency: str) -> Iterator[OpenItem]:
+        """The family's items still open in this run, oldest due first (lazily)."""
+        remaining = self.remaining
+        return (i for i in self.family_items(family, currency) if remaining.get(i.item_id, 0) != 0)
+
+    def family_amounts(self, family: str, currency: str) -> dict[int, list[str]]:
+        cache_key = (family, currency)
+        amounts = self._family_amounts.get(cache_key)
+        if amounts is None:
+            amounts = {}
+            for item in self.family_items(family, currency):
+                if item.doc_type is not DocType.CREDIT_MEMO:
+                    amounts.setdefault(self.remaining[item.item_id], []).append(item.item_id)
+            self._family_amounts[cache_key] = amounts
+        return amounts
+
+    def family_keys(self, family: str, currency: str) -> tuple[list[str], list[str]]:
+        """(keys, item ids) of the family's open items, short keys included, for fuzzy search."""
+        cache_key = (family, currency)
+        found = self._family_keys.get(cache_key)
+        if found is None:
+            keys: list[str] = []
+            ids: list[str] = []
+            for item in self.family_items(family, currency):
+                key = self.keys[item.item_id]
+                keys.append(key)
+                ids.append(item.item_id)
+                short = short_key(key, self.prefix)
+                if short:
+                    keys.append(short)
+                    ids.append(item.item_id)
+            found = self._family_keys[cache_key] = (keys, ids)
+        return found
+
+    def consume(self, item_id: str, units: int) -> None:
+        """This run applied `units` to the item (amount indexes are filtered by `remaining` on use)."""
+        self.remaining[item_id] = self.remaining.get(item_id, 0) - units
