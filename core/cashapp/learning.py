@@ -85,8 +85,13 @@ def learn_confirmation(
         for token in habit_tokens(transaction.remittance_text, paid):
             if any(ch.isalpha() for ch in token) and any(ch.isdigit() for ch in token):
                 tokens[token] = customer_id
-    rejected = frozenset(pair for pair in memory.rejected if pair[1] != customer_id or pair[0] not in
-                         {normalise_account(transaction.payer_account or ""), normalise_name(transaction.payer_name or "")})  # fmt: skip
+    rejected = frozenset(
+        pair
+        for pair in memory.rejected
+        if pair[1] != customer_id
+        or pair[0]
+        not in {normalise_account(transaction.payer_account or ""), normalise_name(transaction.payer_name or "")}
+    )
     return replace(memory, accounts=accounts, names=names, reference_tokens=tokens, rejected=rejected)
 
 

@@ -173,9 +173,7 @@ class CashMatcher:
         ref_family = next(iter(families)) if len(families) == 1 else None
         return anchors, closed, ref_family
 
-    def _fuzzy_anchors(
-        self, refs: list[_Ref], family: str, currency: str, exclude: set[str]
-    ) -> list[tuple[str, _Ref]]:
+    def _fuzzy_anchors(self, refs: list[_Ref], family: str, currency: str, exclude: set[str]) -> list[tuple[str, _Ref]]:
         """References one edit away from exactly one of the family's open items (never outside the family)."""
         keys, ids = self.index.family_keys(family, currency)
         if not keys:
@@ -229,12 +227,15 @@ class CashMatcher:
         evidence = Reason(
             stage,
             f"{'fuzzy ' if fuzzy else ''}reference to {names}"
-            + (f"; payer {payer.how.replace('_', ' ')} → {payer.customer_id}" if payer else "; payer from the reference")
+            + (
+                f"; payer {payer.how.replace('_', ' ')} → {payer.customer_id}"
+                if payer
+                else "; payer from the reference"
+            )
             + ("; paid for another customer (third-party payer)" if corroborated == "third_party" else ""),
             (("corroborated_by", corroborated), ("invoices", names)),
         )
         diff = units - total
-        plans: list[_Plan] = []
         # remittance lines that state amounts and add up to the payment: take them as the payer's allocation
         stated = [r.units for _, r in anchors]
         if all(s is not None for s in stated) and sum(s for s in stated if s is not None) == units and diff != 0:
@@ -246,8 +247,15 @@ class CashMatcher:
                 plan.reasons.append(Reason("remittance_amounts", f"remittance states the amounts; {explained}"))
                 return [plan]
         if diff == 0:
-            return [_Plan(stage, base, list(zip(ids, open_units, strict=True)), 0, reasons=[evidence,
-                          Reason("amount", "amount equals the open amounts")])]  # fmt: skip
+            return [
+                _Plan(
+                    stage,
+                    base,
+                    list(zip(ids, open_units, strict=True)),
+                    0,
+                    reasons=[evidence, Reason("amount", "amount equals the open amounts")],
+                )
+            ]
         if diff < 0:
             return [self._short_plan(tx, units, ids, open_units, -diff, stage, base, evidence, corroborated)]
         # over: the rest may be invoices the remittance left out (anchored subset), else on account
@@ -259,23 +267,66 @@ class CashMatcher:
             solutions = subset_solutions(values, diff)
             if len(solutions) == 1:
                 extra = [(others[k].item_id, values[k]) for k in solutions[0]]
-                return [_Plan("anchored_subset", base - 0.01, list(zip(ids, open_units, strict=True)) + extra, 0,
-                              reasons=[evidence, Reason("anchored_subset",
-                                       f"the rest is exactly {', '.join(e[0] for e in extra)} (the only such set)")])]  # fmt: skip
+                return [
+                    _Plan(
+                        "anchored_subset",
+                        base - 0.01,
+                        list(zip(ids, open_units, strict=True)) + extra,
+                        0,
+                        reasons=[
+                            evidence,
+                            Reason(
+                                "anchored_subset",
+                                f"the rest is exactly {', '.join(e[0] for e in extra)} (the only such set)",
+                            ),
+                        ],
+                    )
+                ]
         applied = list(zip(ids, open_units, strict=True))
         if corroborated in ("none", "third_party") and fuzzy:
             return []
         if total > 0 and diff <= total * self._fx and diff <= self._overpay:
-            return [_Plan(stage, base - 0.03, applied, diff, Residual.OVERPAYMENT, 0, [evidence,
-                          Reason("overpayment", f"{_fmt(diff)} more than the open amounts: on account (FX or over-payment)")])]  # fmt: skip
+            return [
+                _Plan(
+                    stage,
+                    base - 0.03,
+                    applied,
+                    diff,
+                    Residual.OVERPAYMENT,
+                    0,
+                    [
+                        evidence,
+                        Reason(
+                            "overpayment", f"{_fmt(diff)} more than the open amounts: on account (FX or over-payment)"
+                        ),
+                    ],
+                )
+            ]
         score = base - 0.05 if diff <= self._overpay else min(base, 0.8)
-        return [_Plan(stage, score, applied, diff, Residual.OVERPAYMENT, 0, [evidence,
-                      Reason("overpayment", f"{_fmt(diff)} more than the open amounts: left on account")])]  # fmt: skip
+        return [
+            _Plan(
+                stage,
+                score,
+                applied,
+                diff,
+                Residual.OVERPAYMENT,
+                0,
+                [evidence, Reason("overpayment", f"{_fmt(diff)} more than the open amounts: left on account")],
+            )
+        ]
 
     def _short_plan(
-        self, tx: BankTransaction, units: int, ids: list[str], open_units: list[int], short: int,
-        stage: str, base: float, evidence: Reason, corroborated: str,
-    ) -> _Plan:  # fmt: skip
+        self,
+        tx: BankTransaction,
+        units: int,
+        ids: list[str],
+        open_units: list[int],
+        short: int,
+        stage: str,
+        base: float,
+        evidence: Reason,
+        corroborated: str,
+    ) -> _Plan:
         """Fewer cents than the invoices: discount, fee, FX (written off) or a short pay (left open)."""
         applied = list(zip(ids, open_units, strict=True))
         plan = _Plan(stage, base, applied, 0, reasons=[evidence])
@@ -306,7 +357,9 @@ class CashMatcher:
             plan.score -= 0.01
         return plan
 
-    def _explain_short(self, tx: BankTransaction, ids: list[str], open_units: list[int], short: int, plan: _Plan) -> str:
+    def _explain_short(
+        self, tx: BankTransaction, ids: list[str], open_units: list[int], short: int, plan: _Plan
+    ) -> str:
         if short <= 0:
             plan.residual = Residual.NONE if short == 0 else Residual.OVERPAYMENT
             return "no shortfall"
@@ -356,8 +409,20 @@ class CashMatcher:
         same = [i for i in closed if to_units(index.items[i].amount.amount) == units]
         if not same:
             return None
-        return _Plan("duplicate", 0.0, [], units, Residual.DUPLICATE, 0, [Reason(
-            "possible_duplicate", f"the reference names {same[0]}, already paid, for this same amount: possible duplicate, review")])  # fmt: skip
+        return _Plan(
+            "duplicate",
+            0.0,
+            [],
+            units,
+            Residual.DUPLICATE,
+            0,
+            [
+                Reason(
+                    "possible_duplicate",
+                    f"the reference names {same[0]}, already paid, for this same amount: possible duplicate, review",
+                )
+            ],
+        )
 
     # ------------------------------------------------------------------ S3/S4: amounts
 
@@ -366,18 +431,37 @@ class CashMatcher:
     ) -> list[_Plan]:
         index = self.index
         strength = payer.score if payer else 0.9
-        who = Reason("payer", f"payer {payer.how.replace('_', ' ')} → {payer.customer_id}" if payer else "payer from references")
+        who = Reason(
+            "payer", f"payer {payer.how.replace('_', ' ')} → {payer.customer_id}" if payer else "payer from references"
+        )
         base = 0.96 if strength >= 0.95 else 0.93 if strength >= 0.9 else 0.9
         remaining = index.remaining
         same = [i for i in index.family_amounts(family, currency).get(units, ()) if remaining[i] == units]
         if len(same) == 1:
-            return [_Plan("amount", base, [(same[0], units)], 0, reasons=[who,
-                          Reason("amount", f"the only open item of {_fmt(units)}: {same[0]}")])]  # fmt: skip
+            return [
+                _Plan(
+                    "amount",
+                    base,
+                    [(same[0], units)],
+                    0,
+                    reasons=[who, Reason("amount", f"the only open item of {_fmt(units)}: {same[0]}")],
+                )
+            ]
         if len(same) > 1:
             oldest = same[0] if len(same) == 1 else min(same, key=lambda i: (index.items[i].due_date, i))
             score = base - 0.04 if self.policy.oldest_first_on_equal_amounts else 0.75
-            return [_Plan("amount_oldest", score, [(oldest, units)], 0, reasons=[who, Reason(
-                "ambiguous_amount", f"{len(same)} open items of {_fmt(units)}; the oldest is {oldest}")])]  # fmt: skip
+            return [
+                _Plan(
+                    "amount_oldest",
+                    score,
+                    [(oldest, units)],
+                    0,
+                    reasons=[
+                        who,
+                        Reason("ambiguous_amount", f"{len(same)} open items of {_fmt(units)}; the oldest is {oldest}"),
+                    ],
+                )
+            ]
         window = []
         for item in index.open_in_family(family, currency):
             window.append(item)
@@ -396,9 +480,24 @@ class CashMatcher:
             item, discount, earned = discounted[0]
             score = base - 0.02 if earned else (0.85 if not self.policy.auto_unearned_discount else base - 0.05)
             residual = Residual.DISCOUNT if earned else Residual.UNEARNED_DISCOUNT
-            return [_Plan("amount_discount", score, [(item.item_id, units)], 0, residual, discount, [who, Reason(
-                str(residual), f"{item.item_id} less its {item.discount_percent}% discount"
-                + ("" if earned else " (taken after the discount window)"))])]  # fmt: skip
+            return [
+                _Plan(
+                    "amount_discount",
+                    score,
+                    [(item.item_id, units)],
+                    0,
+                    residual,
+                    discount,
+                    [
+                        who,
+                        Reason(
+                            str(residual),
+                            f"{item.item_id} less its {item.discount_percent}% discount"
+                            + ("" if earned else " (taken after the discount window)"),
+                        ),
+                    ],
+                )
+            ]
         values = [remaining[i.item_id] for i in window]
         solutions = subset_solutions(values, units)
         if len(solutions) == 1:
@@ -406,12 +505,33 @@ class CashMatcher:
             applied = [(window[k].item_id, values[k]) for k in chosen]
             contiguous = chosen == tuple(range(len(chosen)))
             score = base - (0.02 if contiguous else 0.04)
-            return [_Plan("subset", score, applied, 0, reasons=[who, Reason("subset",
-                          f"{len(applied)} open items add up exactly ({'oldest first' if contiguous else 'the only such set'})")])]  # fmt: skip
+            return [
+                _Plan(
+                    "subset",
+                    score,
+                    applied,
+                    0,
+                    reasons=[
+                        who,
+                        Reason(
+                            "subset",
+                            f"{len(applied)} open items add up exactly "
+                            f"({'oldest first' if contiguous else 'the only such set'})",
+                        ),
+                    ],
+                )
+            ]
         if len(solutions) > 1:
             applied = [(window[k].item_id, values[k]) for k in solutions[0]]
-            plans.append(_Plan("subset_ambiguous", 0.6, applied, 0, reasons=[who, Reason(
-                "ambiguous_subset", "several sets of open items add up to the amount")]))  # fmt: skip
+            plans.append(
+                _Plan(
+                    "subset_ambiguous",
+                    0.6,
+                    applied,
+                    0,
+                    reasons=[who, Reason("ambiguous_subset", "several sets of open items add up to the amount")],
+                )
+            )
         # oldest-first beyond the window: "clear past due" / the whole balance
         running = 0
         taken: list[tuple[str, int]] = []
@@ -419,8 +539,15 @@ class CashMatcher:
             running += remaining[item.item_id]
             taken.append((item.item_id, remaining[item.item_id]))
             if running == units and len(taken) > MAX_ITEMS:
-                plans.append(_Plan("oldest_first", base - 0.05, list(taken), 0, reasons=[who, Reason(
-                    "oldest_first", f"the {len(taken)} oldest open items add up exactly")]))  # fmt: skip
+                plans.append(
+                    _Plan(
+                        "oldest_first",
+                        base - 0.05,
+                        list(taken),
+                        0,
+                        reasons=[who, Reason("oldest_first", f"the {len(taken)} oldest open items add up exactly")],
+                    )
+                )
                 break
             if running > units and item.doc_type is not DocType.CREDIT_MEMO and len(taken) > MAX_ITEMS:
                 break
@@ -430,22 +557,40 @@ class CashMatcher:
             if len(near) == 1:
                 item = near[0]
                 short = remaining[item.item_id] - units
-                plans.append(_Plan("amount_fee", 0.8, [(item.item_id, units)], 0, Residual.BANK_FEE, short, [who, Reason(
-                    "bank_fee", f"{item.item_id} less {_fmt(short)} (bank fee?)")]))  # fmt: skip
+                plans.append(
+                    _Plan(
+                        "amount_fee",
+                        0.8,
+                        [(item.item_id, units)],
+                        0,
+                        Residual.BANK_FEE,
+                        short,
+                        [who, Reason("bank_fee", f"{item.item_id} less {_fmt(short)} (bank fee?)")],
+                    )
+                )
         return plans
 
     # ------------------------------------------------------------------ S6: decide
 
     def _decide(
-        self, tx: BankTransaction, units: int, currency: str, payer: PayerMatch | None, family: str | None,
+        self,
+        tx: BankTransaction,
+        units: int,
+        currency: str,
+        payer: PayerMatch | None,
+        family: str | None,
         plans: list[_Plan],
-    ) -> CashMatch:  # fmt: skip
+    ) -> CashMatch:
         plans.sort(key=lambda p: -p.score)
         best = plans[0] if plans else None
-        if best is not None and len(plans) > 1 and plans[1].score >= self._suggest:
-            if {i for i, _ in plans[1].applied} != {i for i, _ in best.applied}:
-                best.score = min(best.score, max(self._suggest, plans[1].score - 0.05), self._auto - 0.01)
-                best.reasons.append(Reason("competing", f"another explanation scores {plans[1].score:.2f}"))
+        if (
+            best is not None
+            and len(plans) > 1
+            and plans[1].score >= self._suggest
+            and {i for i, _ in plans[1].applied} != {i for i, _ in best.applied}
+        ):
+            best.score = min(best.score, max(self._suggest, plans[1].score - 0.05), self._auto - 0.01)
+            best.reasons.append(Reason("competing", f"another explanation scores {plans[1].score:.2f}"))
         score = round(best.score, 3) if best is not None else 0.0
         if best is None or not best.applied or score < self._suggest:
             reasons: list[Reason] = []
@@ -454,13 +599,27 @@ class CashMatcher:
             elif payer is None:
                 reasons = [Reason("unidentified", "payer not identified and no reference to an open invoice")]
             else:
-                reasons = [Reason("no_match", f"payer {payer.how.replace('_', ' ')} → {payer.customer_id}; "
-                                  "no open items explain the amount")]  # fmt: skip
+                reasons = [
+                    Reason(
+                        "no_match",
+                        f"payer {payer.how.replace('_', ' ')} → {payer.customer_id}; no open items explain the amount",
+                    )
+                ]
             customer = payer.customer_id if payer else None
             alternatives = tuple(self._proposal(tx, p, currency, customer) for p in plans if p.applied)
-            return CashMatch(tx, Decision.UNAPPLIED, Decimal(str(score)), customer, (), tx.amount,
-                             best.residual if best and best.residual is Residual.DUPLICATE else Residual.UNEXPLAINED,
-                             None, best.stage if best else "none", tuple(reasons), alternatives)  # fmt: skip
+            return CashMatch(
+                tx,
+                Decision.UNAPPLIED,
+                Decimal(str(score)),
+                customer,
+                (),
+                tx.amount,
+                best.residual if best and best.residual is Residual.DUPLICATE else Residual.UNEXPLAINED,
+                None,
+                best.stage if best else "none",
+                tuple(reasons),
+                alternatives,
+            )
         decision = Decision.AUTO if score >= self._auto else Decision.SUGGEST
         customer = self.index.items[best.applied[0][0]].customer_id
         if decision is Decision.AUTO:
@@ -469,17 +628,28 @@ class CashMatcher:
         allocations = tuple((i, _money(u, currency)) for i, u in best.applied)
         alternatives = tuple(self._proposal(tx, p, currency, customer) for p in plans[1:4] if p.applied)
         return CashMatch(
-            tx, decision, Decimal(str(score)), customer, allocations, _money(best.unapplied, currency),
-            best.residual, _money(best.write_off, currency) if best.write_off else None, best.stage,
-            tuple(best.reasons), alternatives,
-        )  # fmt: skip
+            tx,
+            decision,
+            Decimal(str(score)),
+            customer,
+            allocations,
+            _money(best.unapplied, currency),
+            best.residual,
+            _money(best.write_off, currency) if best.write_off else None,
+            best.stage,
+            tuple(best.reasons),
+            alternatives,
+        )
 
     @staticmethod
     def _proposal(tx: BankTransaction, plan: _Plan, currency: str, customer: str | None) -> MatchProposal:
         return MatchProposal(
-            tx.transaction_id, customer, tuple((i, _money(u, currency)) for i, u in plan.applied),
-            Decimal(str(round(plan.score, 3))), tuple(plan.reasons),
-        )  # fmt: skip
+            tx.transaction_id,
+            customer,
+            tuple((i, _money(u, currency)) for i, u in plan.applied),
+            Decimal(str(round(plan.score, 3))),
+            tuple(plan.reasons),
+        )
 
 
 def _fmt(units: int) -> str:

@@ -19,7 +19,42 @@ from rapidfuzz import fuzz, process
 from creditbridge.core.model import Customer
 
 _LEGAL_SUFFIXES = frozenset(
-    ["INC", "INCORPORATED", "CORP", "CORPORATION", "CO", "COMPANY", "LTD", "LIMITED", "LLC", "LLP", "LP", "PLC", "GMBH", "AG", "KG", "OHG", "SE", "SA", "SAS", "SARL", "SRL", "SPA", "BV", "NV", "OY", "AB", "AS", "APS", "KK", "PTY", "PTE", "UG", "EK", "MBH"]
+    [
+        "INC",
+        "INCORPORATED",
+        "CORP",
+        "CORPORATION",
+        "CO",
+        "COMPANY",
+        "LTD",
+        "LIMITED",
+        "LLC",
+        "LLP",
+        "LP",
+        "PLC",
+        "GMBH",
+        "AG",
+        "KG",
+        "OHG",
+        "SE",
+        "SA",
+        "SAS",
+        "SARL",
+        "SRL",
+        "SPA",
+        "BV",
+        "NV",
+        "OY",
+        "AB",
+        "AS",
+        "APS",
+        "KK",
+        "PTY",
+        "PTE",
+        "UG",
+        "EK",
+        "MBH",
+    ]
 )
 _ABBREVIATIONS = {
     "INTL": "INTERNATIONAL", "INT": "INTERNATIONAL", "MFG": "MANUFACTURING", "MFRS": "MANUFACTURERS",
@@ -87,9 +122,7 @@ class PayerDirectory:
             if name not in self._customer_of_name:
                 self._blocks[name.split()[0]].append(name)
             self._customer_of_name[name] = customer.customer_id
-        self._learned_accounts = {
-            normalise_account(a): c for a, c in (learned_accounts or {}).items() if c in known
-        }
+        self._learned_accounts = {normalise_account(a): c for a, c in (learned_accounts or {}).items() if c in known}
         self._learned_names = {normalise_name(n): c for n, c in (learned_names or {}).items() if c in known}
 
     def identify(self, name: str | None, account: str | None) -> PayerMatch | None:
