@@ -291,6 +291,7 @@ def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | No
 
 def _register_areas() -> None:
     from creditbridge.sync.commands import (
+        cashapp_commands,
         config_commands,
         credit_commands,
         pull_commands,
@@ -301,7 +302,7 @@ def _register_areas() -> None:
     )
 
     areas = (config_commands, pull_commands, writeback_commands, service_commands, quickbooks_commands,
-             simulator_commands, credit_commands)  # fmt: skip
+             simulator_commands, credit_commands, cashapp_commands)  # fmt: skip
     for area in areas:
         area.register(app)
 
