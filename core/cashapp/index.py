@@ -9,10 +9,23 @@ statement do not both take it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from creditbridge.core.cashapp.references import constant_prefix, document_key, short_key
 from creditbridge.core.model import Customer, DocType, OpenItem
-from creditbridge.core.money import to_units
+from creditbridge.core.money import from_units, minor_digits, to_units
+
+
+def discount_units(item: OpenItem, open_units: int) -> int:
+    """The item's early-payment discount on `open_units`, by its own terms, in whole minor units."""
+    if not item.discount_percent or open_units <= 0:
+        return 0
+    cents = Decimal(1).scaleb(-minor_digits(item.amount.currency))
+    return to_units((from_units(open_units) * item.discount_percent / 100).quantize(cents, ROUND_HALF_EVEN))
+
+
+def _age(item: OpenItem) -> tuple[object, ...]:
+    return (item.due_date, item.invoice_date, item.item_id)
 
 
 class _KeyMap:
@@ -47,33 +60,46 @@ class OpenItemIndex:
         self.items: dict[str, OpenItem] = {}
         self.remaining: dict[str, int] = {}
         self.keys: dict[str, str] = {}
+        self.shorts: dict[str, str] = {}
         self.open_keys = _KeyMap()
         self.closed_keys = _KeyMap()
         self.po_keys = _KeyMap()
         self._open_by_customer: dict[str, list[OpenItem]] = {}
         item_list = list(items)
         self.prefix = constant_prefix(document_key(i.item_id) for i in item_list[:: max(1, len(item_list) // 5000)])
+        items_by_id = self.items
+        keys = self.keys
+        remaining = self.remaining
+        open_add = self.open_keys.add
+        by_customer = self._open_by_customer
+        prefix = self.prefix
+        shorts = self.shorts
         for item in item_list:
             item_id = item.item_id
-            key = document_key(item_id)
-            self.items[item_id] = item
-            self.keys[item_id] = key
+            key = item_id.lstrip("0") or "0" if item_id.isdigit() else document_key(item_id)
+            items_by_id[item_id] = item
+            keys[item_id] = key
             open_units = to_units(item.open_amount.amount)
-            short = short_key(key, self.prefix)
             if open_units != 0:
-                self.remaining[item_id] = open_units
-                self.open_keys.add(key, item_id)
-                if short:
-                    self.open_keys.add(short, item_id)
+                remaining[item_id] = open_units
+                open_add(key, item_id)
+                if prefix and key.startswith(prefix):
+                    short = short_key(key, prefix)
+                    if short:
+                        open_add(short, item_id)
+                        shorts[item_id] = short
                 if item.po_number:
                     self.po_keys.add(document_key(item.po_number), item_id)
-                self._open_by_customer.setdefault(item.customer_id, []).append(item)
+                customer_items = by_customer.get(item.customer_id)
+                if customer_items is None:
+                    by_customer[item.customer_id] = [item]
+                else:
+                    customer_items.append(item)
             elif item.doc_type is not DocType.CREDIT_MEMO:
                 self.closed_keys.add(key, item_id)
+                short = short_key(key, prefix)
                 if short:
                     self.closed_keys.add(short, item_id)
-        for open_items in self._open_by_customer.values():
-            open_items.sort(key=lambda i: (i.due_date, i.invoice_date, i.item_id))
         self._root: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}
         for customer_id in self.customers:
@@ -81,6 +107,7 @@ class OpenItemIndex:
         self._family_items: dict[tuple[str, str], list[OpenItem]] = {}
         self._family_amounts: dict[tuple[str, str], dict[int, list[str]]] = {}
         self._family_keys: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+        self._family_discounted: dict[tuple[str, str], dict[int, list[str]]] = {}
 
     def family_of(self, customer_id: str) -> str:
         """The root of the customer's parent chain: a parent and its children pay for each other."""
@@ -106,8 +133,7 @@ class OpenItemIndex:
         if cached is None:
             members = self._members.get(family, [family])
             merged = [i for m in members for i in self._open_by_customer.get(m, ()) if i.amount.currency == currency]
-            if len(members) > 1:
-                merged.sort(key=lambda i: (i.due_date, i.invoice_date, i.item_id))
+            merged.sort(key=_age)  # sorted per family on first use: most families never pay in a run
             cached = self._family_items[cache_key] = merged
         return cached
 
@@ -127,6 +153,19 @@ class OpenItemIndex:
             self._family_amounts[cache_key] = amounts
         return amounts
 
+    def family_discount_nets(self, family: str, currency: str) -> dict[int, list[str]]:
+        """Net amount (open less the item's own discount, rounded to cents) → items, for items with terms."""
+        cache_key = (family, currency)
+        found = self._family_discounted.get(cache_key)
+        if found is None:
+            found = self._family_discounted[cache_key] = {}
+            for item in self.family_items(family, currency):
+                if item.discount_percent and item.doc_type is not DocType.CREDIT_MEMO:
+                    open_units = self.remaining[item.item_id]
+                    net = open_units - discount_units(item, open_units)
+                    found.setdefault(net, []).append(item.item_id)
+        return found
+
     def family_keys(self, family: str, currency: str) -> tuple[list[str], list[str]]:
         """(keys, item ids) of the family's open items, short keys included, for fuzzy search."""
         cache_key = (family, currency)
@@ -138,7 +177,7 @@ class OpenItemIndex:
                 key = self.keys[item.item_id]
                 keys.append(key)
                 ids.append(item.item_id)
-                short = short_key(key, self.prefix)
+                short = self.shorts.get(item.item_id)
                 if short:
                     keys.append(short)
                     ids.append(item.item_id)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from creditbridge.core.cashapp.index import OpenItemIndex
+from creditbridge.core.cashapp.index import OpenItemIndex, discount_units
 from creditbridge.core.cashapp.learning import MatchMemory
 from creditbridge.core.cashapp.payers import PayerDirectory, PayerMatch, normalise_account, normalise_name
 from creditbridge.core.cashapp.policy import MatchPolicy
@@ -29,6 +30,8 @@ from creditbridge.core.model import BankTransaction, Customer, DocType, MatchPro
 from creditbridge.core.money import Money, from_units, minor_digits, to_units
 
 Progress = Callable[[int, int], None]
+OLDEST_FIRST_LIMIT = 500
+"""How far "all open items up to date X" walks a family's open items, oldest first."""
 
 
 @dataclass(slots=True)
@@ -262,7 +265,7 @@ class CashMatcher:
         if family is not None or ref_family is not None:
             fam = family if family is not None else ref_family
             assert fam is not None
-            others = [i for i in index.open_in_family(fam, currency) if i.item_id not in ids][:MAX_ITEMS]
+            others = list(islice((i for i in index.open_in_family(fam, currency) if i.item_id not in ids), MAX_ITEMS))
             values = [index.remaining[i.item_id] for i in others]
             solutions = subset_solutions(values, diff)
             if len(solutions) == 1:
@@ -398,11 +401,9 @@ class CashMatcher:
         """(discount units on this item by its own terms, earned by the payment date)."""
         if not item.discount_percent or open_units <= 0:
             return 0, False
-        cents = Decimal(1).scaleb(-minor_digits(item.amount.currency))
-        discount = (from_units(open_units) * item.discount_percent / 100).quantize(cents, ROUND_HALF_EVEN)
         window = item.invoice_date + timedelta(days=item.discount_days or 0)
         paid_on = tx.value_date or tx.booked_on
-        return to_units(discount), paid_on <= window
+        return discount_units(item, open_units), paid_on <= window
 
     def _duplicate(self, units: int, closed: list[str]) -> _Plan | None:
         index = self.index
@@ -470,12 +471,12 @@ class CashMatcher:
         plans: list[_Plan] = []
         # 1:1 with the invoice's own discount terms
         discounted = []
-        for item in window if len(window) < MAX_ITEMS else index.family_items(family, currency):
-            open_ = remaining.get(item.item_id, 0)
-            if open_ > units and item.discount_percent:
-                discount, earned = self._discount(tx, item, open_)
-                if open_ - discount == units:
-                    discounted.append((item, discount, earned))
+        for item_id in index.family_discount_nets(family, currency).get(units, ()):
+            item = index.items[item_id]
+            open_ = remaining.get(item_id, 0)
+            discount, earned = self._discount(tx, item, open_)
+            if discount and open_ - discount == units:
+                discounted.append((item, discount, earned))
         if len(discounted) == 1:
             item, discount, earned = discounted[0]
             score = base - 0.02 if earned else (0.85 if not self.policy.auto_unearned_discount else base - 0.05)
@@ -535,7 +536,7 @@ class CashMatcher:
         # oldest-first beyond the window: "clear past due" / the whole balance
         running = 0
         taken: list[tuple[str, int]] = []
-        for item in index.open_in_family(family, currency):
+        for item in islice(index.open_in_family(family, currency), OLDEST_FIRST_LIMIT):
             running += remaining[item.item_id]
             taken.append((item.item_id, remaining[item.item_id]))
             if running == units and len(taken) > MAX_ITEMS:

@@ -41,6 +41,8 @@ def document_key(number: str) -> str:
 
     `INV-0012345` → `12345`; `1800051234` → `1800051234`; `ABC-X` → `ABCX`.
     """
+    if number.isdigit():
+        return number.lstrip("0") or "0"
     digits = "".join(_DIGIT_RUN.findall(number))
     if digits:
         return strip_zeros(digits)
@@ -119,6 +121,8 @@ def text_keys(text: str) -> tuple[str, ...]:
 def line_keys(number: str) -> tuple[str, ...]:
     """Keys of a structured remittance line's document number (its own key first, then its parts)."""
     first = document_key(number)
+    if number.isdigit():
+        return (first,)
     keys = [first] if first else []
     keys += [k for k in text_keys(number) if k != first]
     return tuple(keys)
