@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_EVEN, Decimal
+from operator import attrgetter
 
 from creditbridge.core.cashapp.references import constant_prefix, document_key, short_key
 from creditbridge.core.model import Customer, DocType, OpenItem
@@ -24,8 +25,45 @@ def discount_units(item: OpenItem, open_units: int) -> int:
     return to_units((from_units(open_units) * item.discount_percent / 100).quantize(cents, ROUND_HALF_EVEN))
 
 
-def _age(item: OpenItem) -> tuple[object, ...]:
-    return (item.due_date, item.invoice_date, item.item_id)
+_AGE = attrgetter("due_date", "invoice_date", "item_id")
+
+
+class FamilyItems:
+    """One customer family's open items, oldest due first, with the lookups matching needs (one pass)."""
+
+    __slots__ = ("amounts", "credit_memos", "discount_nets", "discounted", "items", "key_items", "keys")
+
+    def __init__(self, items: list[OpenItem], index: OpenItemIndex) -> None:
+        items.sort(key=_AGE)
+        self.items = items
+        self.amounts: dict[int, list[str]] = {}
+        self.credit_memos: list[OpenItem] = []
+        self.discounted: list[OpenItem] = []
+        self.discount_nets: dict[int, list[str]] | None = None
+        self.keys: list[str] = []
+        self.key_items: list[str] = []
+        remaining = index.remaining
+        keys = index.keys
+        shorts = index.shorts
+        for item in items:
+            item_id = item.item_id
+            self.keys.append(keys[item_id])
+            self.key_items.append(item_id)
+            short = shorts.get(item_id)
+            if short:
+                self.keys.append(short)
+                self.key_items.append(item_id)
+            if item.doc_type is DocType.CREDIT_MEMO:
+                self.credit_memos.append(item)
+                continue
+            units = remaining[item_id]
+            found = self.amounts.get(units)
+            if found is None:
+                self.amounts[units] = [item_id]
+            else:
+                found.append(item_id)
+            if item.discount_percent:
+                self.discounted.append(item)
 
 
 class _KeyMap:
@@ -104,10 +142,7 @@ class OpenItemIndex:
         self._members: dict[str, list[str]] = {}
         for customer_id in self.customers:
             self._members.setdefault(self.family_of(customer_id), []).append(customer_id)
-        self._family_items: dict[tuple[str, str], list[OpenItem]] = {}
-        self._family_amounts: dict[tuple[str, str], dict[int, list[str]]] = {}
-        self._family_keys: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-        self._family_discounted: dict[tuple[str, str], dict[int, list[str]]] = {}
+        self._families: dict[tuple[str, str], FamilyItems] = {}
 
     def family_of(self, customer_id: str) -> str:
         """The root of the customer's parent chain: a parent and its children pay for each other."""
@@ -126,63 +161,48 @@ class OpenItemIndex:
         self._root[customer_id] = current
         return current
 
-    def family_items(self, family: str, currency: str) -> list[OpenItem]:
-        """Open items of every customer of the family in `currency`, oldest due first."""
+    def family(self, family: str, currency: str) -> FamilyItems:
+        """The family's open items in `currency` and their lookups, built once on first use."""
         cache_key = (family, currency)
-        cached = self._family_items.get(cache_key)
-        if cached is None:
+        found = self._families.get(cache_key)
+        if found is None:
             members = self._members.get(family, [family])
             merged = [i for m in members for i in self._open_by_customer.get(m, ()) if i.amount.currency == currency]
-            merged.sort(key=_age)  # sorted per family on first use: most families never pay in a run
-            cached = self._family_items[cache_key] = merged
-        return cached
+            found = self._families[cache_key] = FamilyItems(merged, self)
+        return found
+
+    def family_items(self, family: str, currency: str) -> list[OpenItem]:
+        """Open items of every customer of the family in `currency`, oldest due first."""
+        return self.family(family, currency).items
 
     def open_in_family(self, family: str, currency: str) -> Iterator[OpenItem]:
         """The family's items still open in this run, oldest due first (lazily)."""
         remaining = self.remaining
-        return (i for i in self.family_items(family, currency) if remaining.get(i.item_id, 0) != 0)
+        return (i for i in self.family(family, currency).items if remaining.get(i.item_id, 0) != 0)
+
+    def family_credit_memos(self, family: str, currency: str) -> list[OpenItem]:
+        """The family's credit memos, oldest first (a short payment may net one the payer did not name)."""
+        return self.family(family, currency).credit_memos
 
     def family_amounts(self, family: str, currency: str) -> dict[int, list[str]]:
-        cache_key = (family, currency)
-        amounts = self._family_amounts.get(cache_key)
-        if amounts is None:
-            amounts = {}
-            for item in self.family_items(family, currency):
-                if item.doc_type is not DocType.CREDIT_MEMO:
-                    amounts.setdefault(self.remaining[item.item_id], []).append(item.item_id)
-            self._family_amounts[cache_key] = amounts
-        return amounts
+        """Open amount when first seen → the family's items (check `remaining` before use)."""
+        return self.family(family, currency).amounts
 
     def family_discount_nets(self, family: str, currency: str) -> dict[int, list[str]]:
         """Net amount (open less the item's own discount, rounded to cents) → items, for items with terms."""
-        cache_key = (family, currency)
-        found = self._family_discounted.get(cache_key)
-        if found is None:
-            found = self._family_discounted[cache_key] = {}
-            for item in self.family_items(family, currency):
-                if item.discount_percent and item.doc_type is not DocType.CREDIT_MEMO:
-                    open_units = self.remaining[item.item_id]
-                    net = open_units - discount_units(item, open_units)
-                    found.setdefault(net, []).append(item.item_id)
-        return found
+        group = self.family(family, currency)
+        if group.discount_nets is None:
+            nets: dict[int, list[str]] = {}
+            for item in group.discounted:
+                open_units = self.remaining[item.item_id]
+                nets.setdefault(open_units - discount_units(item, open_units), []).append(item.item_id)
+            group.discount_nets = nets
+        return group.discount_nets
 
     def family_keys(self, family: str, currency: str) -> tuple[list[str], list[str]]:
         """(keys, item ids) of the family's open items, short keys included, for fuzzy search."""
-        cache_key = (family, currency)
-        found = self._family_keys.get(cache_key)
-        if found is None:
-            keys: list[str] = []
-            ids: list[str] = []
-            for item in self.family_items(family, currency):
-                key = self.keys[item.item_id]
-                keys.append(key)
-                ids.append(item.item_id)
-                short = self.shorts.get(item.item_id)
-                if short:
-                    keys.append(short)
-                    ids.append(item.item_id)
-            found = self._family_keys[cache_key] = (keys, ids)
-        return found
+        group = self.family(family, currency)
+        return group.keys, group.key_items
 
     def consume(self, item_id: str, units: int) -> None:
         """This run applied `units` to the item (amount indexes are filtered by `remaining` on use)."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from datetime import timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
+from itertools import islice
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -76,12 +76,24 @@ class CashMatcher:
         self._suggest = float(self.policy.suggest_threshold)
 
     def match_all(self, transactions: Sequence[BankTransaction], progress: Progress | None = None) -> list[CashMatch]:
+        """Match a statement in two passes: what is left after the certain matches is tried again.
+
+        A payment without remittance is matched against its customer's oldest open items; an
+        invoice that another payment of the same statement pays is in its way until that payment
+        is applied — so the second pass sees the open items the first pass left.
+        """
         results = []
-        step = max(1, len(transactions) // 100)
+        total = len(transactions)
+        step = max(1, total // 100)
         for number, transaction in enumerate(transactions, 1):
             results.append(self.match(transaction))
-            if progress is not None and (number % step == 0 or number == len(transactions)):
-                progress(number, len(transactions))
+            if progress is not None and (number % step == 0 or number == total):
+                progress(number, total)
+        for position, result in enumerate(results):
+            if result.decision is not Decision.AUTO:
+                again = self.match(result.transaction)
+                if again.decision is Decision.AUTO:
+                    results[position] = again
         return results
 
     # ------------------------------------------------------------------ one payment
@@ -97,13 +109,18 @@ class CashMatcher:
         if refs:
             anchors, closed, ref_family = self._resolve(refs, family, currency)
             if anchors:
-                plans += self._anchored_plans(tx, units, currency, anchors, refs, payer, family, ref_family)
+                plans += self._anchored_plans(tx, units, currency, anchors, payer, family, ref_family)
             elif closed:
                 duplicate = self._duplicate(units, closed)
             if family is not None and not self._decisive(plans):
-                fuzzy = self._fuzzy_anchors(refs, family, currency, {i for i, _ in anchors})
+                family_of = self.index.family_of
+                items = self.index.items
+                own = [(i, r) for i, r in anchors if family_of(items[i].customer_id) == family]
+                anchored_refs = {id(r) for _, r in own}
+                loose = [r for r in refs if id(r) not in anchored_refs]
+                fuzzy = self._fuzzy_anchors(loose, family, currency, {i for i, _ in anchors})
                 if fuzzy:
-                    plans += self._anchored_plans(tx, units, currency, fuzzy, refs, payer, family, family, fuzzy=True)
+                    plans += self._anchored_plans(tx, units, currency, own + fuzzy, payer, family, family, fuzzy=True)
         if family is not None and not self._decisive(plans):
             plans += self._amount_plans(tx, units, currency, family, payer)
         if duplicate is not None and not self._decisive(plans):
@@ -155,8 +172,10 @@ class CashMatcher:
             hits: list[str] = []
             for key in ref.keys:
                 hits = [i for i in index.open_keys.get(key) if index.items[i].amount.currency == currency]
-                if not hits and ref.structured:
+                if not hits and (ref.structured or family is not None):
                     hits = index.po_keys.get(key)
+                    if not ref.structured:  # a PO number in free text counts only inside the payer's family
+                        hits = [i for i in hits if index.family_of(index.items[i].customer_id) == family]
                 if hits:
                     break
             if not hits:
@@ -186,8 +205,6 @@ class CashMatcher:
             key = ref.keys[0]
             if len(key) < MIN_KEY_DIGITS + 1 or not key.isdigit():
                 continue
-            if any(self.index.open_keys.get(k) for k in ref.keys):
-                continue
             hits = process.extract(key, keys, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=4)
             items = {ids[position] for _, _, position in hits}
             if len(items) == 1:
@@ -203,7 +220,6 @@ class CashMatcher:
         units: int,
         currency: str,
         anchors: list[tuple[str, _Ref]],
-        refs: list[_Ref],
         payer: PayerMatch | None,
         family: str | None,
         ref_family: str | None,
@@ -259,15 +275,17 @@ class CashMatcher:
                     reasons=[evidence, Reason("amount", "amount equals the open amounts")],
                 )
             ]
-        if diff < 0:
-            return [self._short_plan(tx, units, ids, open_units, -diff, stage, base, evidence, corroborated)]
-        # over: the rest may be invoices the remittance left out (anchored subset), else on account
-        if family is not None or ref_family is not None:
-            fam = family if family is not None else ref_family
-            assert fam is not None
-            others = list(islice((i for i in index.open_in_family(fam, currency) if i.item_id not in ids), MAX_ITEMS))
+        fam = family if family is not None else ref_family
+        if fam is not None:
+            # the rest may be invoices (or, when short, credit memos) the remittance left out: anchored subset
+            if diff < 0:
+                memos = index.family_credit_memos(fam, currency)
+                candidates = (i for i in memos if i.item_id not in ids and index.remaining.get(i.item_id, 0) != 0)
+            else:
+                candidates = (i for i in index.open_in_family(fam, currency) if i.item_id not in ids)
+            others = list(islice(candidates, MAX_ITEMS))
             values = [index.remaining[i.item_id] for i in others]
-            solutions = subset_solutions(values, diff)
+            solutions = subset_solutions(values, diff) if others else []
             if len(solutions) == 1:
                 extra = [(others[k].item_id, values[k]) for k in solutions[0]]
                 return [
@@ -285,6 +303,28 @@ class CashMatcher:
                         ],
                     )
                 ]
+            if diff > 0 and not solutions:
+                remaining = index.remaining
+                rest = [
+                    i
+                    for i in index.family_amounts(fam, currency).get(diff, ())
+                    if remaining[i] == diff and i not in ids
+                ]
+                if len(rest) == 1:
+                    return [
+                        _Plan(
+                            "anchored_subset",
+                            base - 0.02,
+                            [*zip(ids, open_units, strict=True), (rest[0], diff)],
+                            0,
+                            reasons=[
+                                evidence,
+                                Reason("anchored_subset", f"the rest is exactly {rest[0]}'s open amount"),
+                            ],
+                        )
+                    ]
+        if diff < 0:
+            return [self._short_plan(tx, units, ids, open_units, -diff, stage, base, evidence, corroborated)]
         applied = list(zip(ids, open_units, strict=True))
         if corroborated in ("none", "third_party") and fuzzy:
             return []
@@ -292,7 +332,7 @@ class CashMatcher:
             return [
                 _Plan(
                     stage,
-                    base - 0.03,
+                    base - 0.03 if len(ids) == 1 else min(base - 0.03, 0.88),
                     applied,
                     diff,
                     Residual.OVERPAYMENT,
@@ -504,8 +544,9 @@ class CashMatcher:
         if len(solutions) == 1:
             chosen = solutions[0]
             applied = [(window[k].item_id, values[k]) for k in chosen]
-            contiguous = chosen == tuple(range(len(chosen)))
-            score = base - (0.02 if contiguous else 0.04)
+            contiguous = chosen == tuple(range(chosen[0], chosen[0] + len(chosen)))
+            # a contiguous run of due dates (or two items) is a habit; a scattered set of many items may be luck
+            score = base - 0.02 if contiguous or len(chosen) <= 2 else min(base - 0.04, 0.88)
             return [
                 _Plan(
                     "subset",
@@ -589,6 +630,7 @@ class CashMatcher:
             and len(plans) > 1
             and plans[1].score >= self._suggest
             and {i for i, _ in plans[1].applied} != {i for i, _ in best.applied}
+            and not _outweighs(best, plans[1])
         ):
             best.score = min(best.score, max(self._suggest, plans[1].score - 0.05), self._auto - 0.01)
             best.reasons.append(Reason("competing", f"another explanation scores {plans[1].score:.2f}"))
@@ -651,6 +693,25 @@ class CashMatcher:
             Decimal(str(round(plan.score, 3))),
             tuple(plan.reasons),
         )
+
+
+def _outweighs(best: _Plan, other: _Plan) -> bool:
+    """An explanation that fits the amount is not put in doubt by one that does not.
+
+    An exact 1:1 amount match, or the referenced invoices completed by fuzzy or left-out ones, beat a
+    reference whose amount does not fit.
+
+    A mistyped reference often lands on another real invoice of the same customer (numbers are
+    dense); an open item of exactly the paid amount is rarely a coincidence.
+    """
+    if other.residual not in (Residual.SHORT_PAY, Residual.OVERPAYMENT, Residual.UNEXPLAINED):
+        return False
+    if best.residual not in (Residual.NONE, Residual.DISCOUNT, Residual.BANK_FEE, Residual.FX):
+        return False
+    if best.stage in ("amount", "amount_discount"):
+        return True
+    # the same references, completed (a fuzzy one, one the remittance left out) so that the amount fits
+    return {i for i, _ in other.applied} <= {i for i, _ in best.applied}
 
 
 def _fmt(units: int) -> str:

@@ -27,6 +27,12 @@ def subset_solutions(values: Sequence[int], target: int, limit: int = 2) -> list
     Two items of one amount make two solutions: that is ambiguity, and the caller treats it so.
     """
     values = list(values[:MAX_ITEMS])
+    if not values:
+        return []
+    if min(values) >= 0 and not 0 < target <= sum(values):
+        return []
+    if max(values) <= 0 and not sum(values) <= target < 0:
+        return []
     half = len(values) // 2
     left = _half_sums(values[:half])
     right_index: dict[int, list[int]] = {}

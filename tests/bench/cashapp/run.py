@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline import baseline  # noqa: E402
-from camt_writer import write_camt053  # noqa: E402
-from generator import MEDIUM, generate  # noqa: E402
-from scorer import Figures, Outcome, score  # noqa: E402
+from baseline import baseline
+from camt_writer import write_camt053
+from generator import MEDIUM, generate
+from scorer import Figures, Outcome, score
 
-from creditbridge.adapters.statements import read_statement  # noqa: E402
-from creditbridge.core.cashapp import CashMatcher  # noqa: E402
+from creditbridge.adapters.statements import read_statement
+from creditbridge.core.cashapp import CashMatcher
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cashapp"
 
