@@ -153,15 +153,37 @@ def generate(profile: str = "medium", seed: int = 1, payments: int = 20_000, inv
         total += w
         cumulative.append(total)
 
-    def open_of(c: int) -> list[int]:
-        return [i for i in by_customer[c] if i not in used and not records[i].credit_memo]
+    start = [0] * customers
+
+    def oldest_unused(c: int, k: int) -> list[int]:
+        """The customer's k oldest invoices no other payment took (by number: numbers follow issue dates)."""
+        listed = by_customer[c]
+        while start[c] < len(listed) and (listed[start[c]] in used or records[listed[start[c]]].credit_memo):
+            start[c] += 1
+        found = []
+        for i in listed[start[c] :]:
+            if i not in used and not records[i].credit_memo:
+                found.append(i)
+                if len(found) == k:
+                    break
+        return found
+
+    def random_unused(c: int, k: int) -> list[int]:
+        listed = by_customer[c]
+        found: set[int] = set()
+        for _ in range(k * 20):
+            i = listed[rng.randrange(start[c], len(listed))] if start[c] < len(listed) else None
+            if i is not None and i not in used and not records[i].credit_memo:
+                found.add(i)
+                if len(found) == k:
+                    break
+        return sorted(found) or oldest_unused(c, k)
 
     for n in range(payments):
         pid = f"E2E{seed:02d}{n:07d}"
         tags: list[str] = []
         c = rng.choices(range(customers), cum_weights=cumulative)[0]
-        available = open_of(c)
-        if not available:
+        if not oldest_unused(c, 1):
             continue
         chosen: list[int]
         if rng.random() < rates["unidentifiable"]:
@@ -184,15 +206,11 @@ def generate(profile: str = "medium", seed: int = 1, payments: int = 20_000, inv
         multi = rng.random() < rates["multi_invoice"]
         lump = not multi and rng.random() < rates["lump_no_remittance"]
         if multi or lump:
-            k = min(len(available), rng.randint(2, 12) if multi else rng.randint(1, 5))
-            ordered = sorted(available, key=lambda i: (records[i].issued, i))
-            if lump or rng.random() < 0.7:
-                chosen = ordered[:k]
-            else:
-                chosen = rng.sample(available, k)
+            k = rng.randint(2, 12) if multi else rng.randint(1, 5)
+            chosen = oldest_unused(c, k) if lump or rng.random() < 0.7 else random_unused(c, k)
             tags.append("multi_invoice" if multi else "lump_no_remittance")
         else:
-            chosen = [rng.choice(available)]
+            chosen = random_unused(c, 1)
         if multi and rng.random() < rates["credit_memo_netting"] / rates["multi_invoice"]:
             largest = max(records[i].units for i in chosen)
             chosen.append(new_invoice(c, -rng.randint(100, max(101, largest // 4)), credit_memo=True))
