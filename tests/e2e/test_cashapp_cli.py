@@ -112,3 +112,32 @@ def test_a_bad_threshold_is_refused(tmp_path: Path, option: list[str]) -> None:
     result = run("cashapp", "match", "--ledger", str(LEDGER), "--statement", str(STATEMENT),
                  "--out", str(tmp_path / "m.csv"), *option)  # fmt: skip
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_store_mode_run_exceptions_confirm_and_reject(tmp_path: Path) -> None:
+    (tmp_path / "creditbridge.toml").write_text(f'store_url = "sqlite:///{tmp_path / "cb.db"}"\n')
+    assert run("import", "--ledger", str(LEDGER), "--store", f"sqlite:///{tmp_path / 'cb.db'}").returncode == 0
+
+    first = run("cashapp", "run", "--statement", str(STATEMENT), "--format", "json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["created"] is True and (summary["auto"], summary["unapplied"]) == (4, 1)
+    again = run("cashapp", "run", "--statement", str(STATEMENT), cwd=tmp_path)
+    assert again.returncode == 0 and "run before: nothing new" in " ".join(again.stderr.split())
+
+    listed = run("cashapp", "exceptions", "--format", "json", cwd=tmp_path)
+    assert [row["payment_id"] for row in json.loads(listed.stdout)] == ["BR-4"]
+    as_csv = run("cashapp", "exceptions", "--format", "csv", cwd=tmp_path)
+    assert as_csv.stdout.splitlines()[0] == ("payment_id,booked_on,amount,currency,payer_name,decision,confidence,"
+                                             "customer_id,candidates,evidence")  # fmt: skip
+
+    refused = run("cashapp", "confirm", "BR-4", "--invoice", "RE-2026-10018", "--user", "alice", cwd=tmp_path)
+    assert refused.returncode == 2 and "INVOICE:AMOUNT" in refused.stderr
+    confirmed = run("cashapp", "confirm", "BR-4", "--invoice", "RE-2026-10022:333.00", "--user", "alice",
+                    "--format", "json", cwd=tmp_path)  # fmt: skip
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert json.loads(confirmed.stdout)["customer_id"] == "K100"
+    assert json.loads(run("cashapp", "exceptions", "--format", "json", cwd=tmp_path).stdout) == []
+    rejected = run("cashapp", "reject", "BR-4", "--user", "bob", cwd=tmp_path)
+    assert rejected.returncode == 2 and "confirmed" in rejected.stderr
