@@ -291,7 +291,7 @@ class CashMatcher:
                 return [
                     _Plan(
                         "anchored_subset",
-                        base - 0.01,
+                        base - 0.01 if corroborated == "customer" else min(base, 0.75),
                         list(zip(ids, open_units, strict=True)) + extra,
                         0,
                         reasons=[
@@ -314,7 +314,7 @@ class CashMatcher:
                     return [
                         _Plan(
                             "anchored_subset",
-                            base - 0.02,
+                            base - 0.02 if corroborated == "customer" else min(base, 0.75),
                             [*zip(ids, open_units, strict=True), (rest[0], diff)],
                             0,
                             reasons=[
@@ -328,6 +328,8 @@ class CashMatcher:
         applied = list(zip(ids, open_units, strict=True))
         if corroborated in ("none", "third_party") and fuzzy:
             return []
+        if corroborated != "customer":  # an amount that does not fit needs the payer to vouch for the reference
+            base = min(base, 0.75)
         if total > 0 and diff <= total * self._fx and diff <= self._overpay:
             return [
                 _Plan(
@@ -390,7 +392,7 @@ class CashMatcher:
         elif kind is Residual.SHORT_PAY:
             if len(ids) > 1:
                 plan.score = min(plan.score, 0.8)
-            elif corroborated in ("none", "third_party") or stage == "fuzzy_reference":
+            elif corroborated != "customer" or stage == "fuzzy_reference":
                 plan.score = min(plan.score, 0.7)
             else:
                 plan.score -= 0.05
@@ -545,8 +547,7 @@ class CashMatcher:
             chosen = solutions[0]
             applied = [(window[k].item_id, values[k]) for k in chosen]
             contiguous = chosen == tuple(range(chosen[0], chosen[0] + len(chosen)))
-            # a contiguous run of due dates (or two items) is a habit; a scattered set of many items may be luck
-            score = base - 0.02 if contiguous or len(chosen) <= 2 else min(base - 0.04, 0.88)
+            score = base - (0.02 if contiguous else 0.04)
             return [
                 _Plan(
                     "subset",
