@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_EVEN, Decimal
 from operator import attrgetter
 
-from creditbridge.core.cashapp.references import constant_prefix, document_key, short_key
+from creditbridge.core.cashapp.references import MIN_KEY_DIGITS, constant_prefix, document_key, short_key
 from creditbridge.core.model import Customer, DocType, OpenItem
 from creditbridge.core.money import from_units, minor_digits, to_units
 
@@ -43,11 +43,10 @@ class FamilyItems:
         self.keys: list[str] = []
         self.key_items: list[str] = []
         remaining = index.remaining
-        keys = index.keys
         shorts = index.shorts
         for item in items:
             item_id = item.item_id
-            self.keys.append(keys[item_id])
+            self.keys.append((item_id.lstrip("0") or "0") if item_id.isdigit() else document_key(item_id))
             self.key_items.append(item_id)
             short = shorts.get(item_id)
             if short:
@@ -97,7 +96,6 @@ class OpenItemIndex:
         self.customers = {c.customer_id: c for c in customers}
         self.items: dict[str, OpenItem] = {}
         self.remaining: dict[str, int] = {}
-        self.keys: dict[str, str] = {}
         self.shorts: dict[str, str] = {}
         self.open_keys = _KeyMap()
         self.closed_keys = _KeyMap()
@@ -105,39 +103,43 @@ class OpenItemIndex:
         self._open_by_customer: dict[str, list[OpenItem]] = {}
         item_list = list(items)
         self.prefix = constant_prefix(document_key(i.item_id) for i in item_list[:: max(1, len(item_list) // 5000)])
+        # one pass, inlined: this loop is most of the index build (about 1 µs per item matters at 1M)
         items_by_id = self.items
-        keys = self.keys
         remaining = self.remaining
-        open_add = self.open_keys.add
+        one = self.open_keys._one
         by_customer = self._open_by_customer
         prefix = self.prefix
+        cut = len(prefix)
         shorts = self.shorts
         for item in item_list:
             item_id = item.item_id
-            key = item_id.lstrip("0") or "0" if item_id.isdigit() else document_key(item_id)
             items_by_id[item_id] = item
-            keys[item_id] = key
-            open_units = to_units(item.open_amount.amount)
-            if open_units != 0:
-                remaining[item_id] = open_units
-                open_add(key, item_id)
-                if prefix and key.startswith(prefix):
+            open_units = int(item.open_amount.amount.scaleb(4))  # exact: ledgers carry at most 4 decimals
+            if open_units == 0:
+                if item.doc_type is not DocType.CREDIT_MEMO:
+                    key = document_key(item_id)
+                    self.closed_keys.add(key, item_id)
                     short = short_key(key, prefix)
                     if short:
-                        open_add(short, item_id)
-                        shorts[item_id] = short
-                if item.po_number:
-                    self.po_keys.add(document_key(item.po_number), item_id)
-                customer_items = by_customer.get(item.customer_id)
-                if customer_items is None:
-                    by_customer[item.customer_id] = [item]
-                else:
-                    customer_items.append(item)
-            elif item.doc_type is not DocType.CREDIT_MEMO:
-                self.closed_keys.add(key, item_id)
-                short = short_key(key, prefix)
-                if short:
-                    self.closed_keys.add(short, item_id)
+                        self.closed_keys.add(short, item_id)
+                continue
+            remaining[item_id] = open_units
+            key = (item_id.lstrip("0") or "0") if item_id.isdigit() else document_key(item_id)
+            if one.setdefault(key, item_id) is not item_id:
+                self.open_keys.add(key, item_id)
+            if cut and key.startswith(prefix):
+                short = key[cut:].lstrip("0")
+                if len(short) >= MIN_KEY_DIGITS:
+                    shorts[item_id] = short
+                    if one.setdefault(short, item_id) is not item_id:
+                        self.open_keys.add(short, item_id)
+            if item.po_number:
+                self.po_keys.add(document_key(item.po_number), item_id)
+            customer_items = by_customer.get(item.customer_id)
+            if customer_items is None:
+                by_customer[item.customer_id] = [item]
+            else:
+                customer_items.append(item)
         self._root: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}
         for customer_id in self.customers:
