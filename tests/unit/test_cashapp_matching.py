@@ -4,6 +4,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from creditbridge.core.cashapp import (
     CashMatcher,
@@ -251,3 +253,18 @@ def test_subset_search_reports_ambiguity_instead_of_choosing():
     assert subset_solutions([100, 250, 400], 650) == [(1, 2)]
     assert len(subset_solutions([100, 100, 300], 400)) == 2
     assert subset_solutions([100, 250], 99) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cents=st.integers(min_value=1, max_value=2_000_000),
+    text=st.one_of(st.none(), st.text(max_size=60), st.sampled_from(["1800012345", "12346 12347", "PO-88123"])),
+    name=st.one_of(st.none(), st.sampled_from([c.name for c in CUSTOMERS]), st.text(max_size=30)),
+)
+def test_whatever_a_payment_says_its_rows_add_up_to_its_amount(cents, text, name):
+    amount = str(Decimal(cents).scaleb(-2))
+    [m] = run(tx(amount, text, name=name))
+    rows = match_rows(m)
+    assert sum(Decimal(r[2]) for r in rows) == Decimal(amount)
+    assert all(r[3] in ("auto", "suggest", "unapplied") for r in rows)
+    assert sum(1 for r in rows if not r[1]) <= 1  # at most one unapplied row
