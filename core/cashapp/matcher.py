@@ -575,6 +575,26 @@ class CashMatcher:
                     reasons=[who, Reason("ambiguous_subset", "several sets of open items add up to the amount")],
                 )
             )
+        if not solutions:
+            # the oldest items, each less its own early-payment discount where it has terms
+            gross = net = 0
+            unearned = False
+            for count, item in enumerate(window, 1):
+                open_ = remaining[item.item_id]
+                discount, earned = self._discount(tx, item, open_)
+                gross += open_
+                net += open_ - discount
+                unearned = unearned or (discount > 0 and not earned)
+                if net == units and net != gross:
+                    applied = [(i.item_id, remaining[i.item_id]) for i in window[:count]]
+                    residual = Residual.UNEARNED_DISCOUNT if unearned else Residual.DISCOUNT
+                    score = base - 0.03 if not unearned or self.policy.auto_unearned_discount else 0.85
+                    return [
+                        _Plan("subset_discount", score, _net_of(applied, units), 0, residual, gross - net, [who, Reason(
+                            str(residual), f"the {count} oldest open items less their early-payment discounts")])
+                    ]  # fmt: skip
+                if net > units:
+                    break
         # oldest-first beyond the window: "clear past due" / the whole balance
         running = 0
         taken: list[tuple[str, int]] = []
@@ -694,6 +714,18 @@ class CashMatcher:
             Decimal(str(round(plan.score, 3))),
             tuple(plan.reasons),
         )
+
+
+def _net_of(applied: list[tuple[str, int]], units: int) -> list[tuple[str, int]]:
+    """Applications of `units` over items in order: each in full, the last one what is left."""
+    result = []
+    rest = units
+    for item_id, open_ in applied:
+        take = min(open_, rest) if open_ > 0 else open_
+        if take:
+            result.append((item_id, take))
+            rest -= take
+    return result
 
 
 def _outweighs(best: _Plan, other: _Plan) -> bool:

@@ -268,3 +268,14 @@ def test_whatever_a_payment_says_its_rows_add_up_to_its_amount(cents, text, name
     assert sum(Decimal(r[2]) for r in rows) == Decimal(amount)
     assert all(r[3] in ("auto", "suggest", "unapplied") for r in rows)
     assert sum(1 for r in rows if not r[1]) <= 1  # at most one unapplied row
+
+
+def test_lump_payment_less_the_discounts_of_its_oldest_invoices_is_applied():
+    items = (
+        item("1800020001", "C2", "1000.00", 8, discount=("2", 10)),
+        item("1800020002", "C2", "500.00", 5, discount=("2", 10)),
+        item("1800020003", "C2", "700.00", 2),
+    )
+    [m] = run(tx("1470.00", None, name="Borealis Trading GmbH"), items=items)  # 980 + 490
+    assert m.decision is Decision.AUTO and m.residual is Residual.DISCOUNT
+    assert set(applied(m)) == {"1800020001", "1800020002"} and sum(a.amount for _, a in m.allocations) == Decimal("1470.00")
