@@ -122,6 +122,20 @@ class HoldPolicyConfig(BaseModel):
     release_when_clear: bool = True
 
 
+class CashappPolicyConfig(BaseModel):
+    """Cash application thresholds and tolerances of this installation (creditbridge.core.cashapp.MatchPolicy)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    auto_threshold: Decimal = Field(default=Decimal("0.90"), ge=0, le=1)
+    suggest_threshold: Decimal = Field(default=Decimal("0.50"), ge=0, le=1)
+    fee_tolerance: Decimal = Field(default=Decimal("50"), ge=0)
+    fx_tolerance_percent: Decimal = Field(default=Decimal("1.5"), ge=0)
+    overpayment_auto_limit: Decimal = Field(default=Decimal("250"), ge=0)
+    oldest_first_on_equal_amounts: bool = False
+    auto_unearned_discount: bool = False
+
+
 _TOML_DATA: ContextVar[dict[str, Any] | None] = ContextVar("creditbridge_toml_data", default=None)
 
 
@@ -136,6 +150,7 @@ class Config(BaseSettings):
     connections: list[ConnectionConfig] = []
     policy: WritebackPolicyConfig = WritebackPolicyConfig()
     holds: HoldPolicyConfig = HoldPolicyConfig()
+    cashapp: CashappPolicyConfig = CashappPolicyConfig()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
     secret_key_file: Path | None = Field(

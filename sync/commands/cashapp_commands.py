@@ -97,10 +97,10 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _policy(auto: str | None, suggest: str | None) -> MatchPolicy:
+def _policy(auto: str | None, suggest: str | None, configured: dict[str, Any] | None = None) -> MatchPolicy:
     from creditbridge.core.cashapp import MatchPolicy, PolicyError
 
-    values: dict[str, Decimal] = {}
+    values: dict[str, Any] = dict(configured or {})
     for name, text in (("auto_threshold", auto), ("suggest_threshold", suggest)):
         if text is not None:
             try:
@@ -108,7 +108,7 @@ def _policy(auto: str | None, suggest: str | None) -> MatchPolicy:
             except ArithmeticError:
                 raise _fail(f"--{name.replace('_', '-')} {text!r} is not a number between 0 and 1") from None
     try:
-        return MatchPolicy(**values)  # type: ignore[arg-type]  # only Decimal fields are set
+        return MatchPolicy(**values)
     except PolicyError as exc:
         raise _fail(str(exc)) from None
 
@@ -184,7 +184,7 @@ def match_command(
 
 
 @contextmanager
-def _store(config_file: Path | None) -> Iterator[Store]:
+def _store(config_file: Path | None, settings: dict[str, Any] | None = None) -> Iterator[Store]:
     from creditbridge.sync.composition import open_store
     from creditbridge.sync.config import ConfigError, load_config
     from creditbridge.sync.store import StoreError
@@ -193,6 +193,8 @@ def _store(config_file: Path | None) -> Iterator[Store]:
         config = load_config(config_file)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    if settings is not None:
+        settings.update(config.cashapp.model_dump())
     try:
         store = open_store(config)
     except StoreError as exc:
@@ -224,11 +226,12 @@ def run_command(
     from creditbridge.sync.cashapp.job import run_cashapp_job
     from creditbridge.sync.cashapp.matching import StatementReadError
 
-    policy = _policy(auto_threshold, suggest_threshold)
     layout = _layout(lockbox_layout)
     if not statement.is_file():
         raise _fail(f"{statement}: no such file")
-    with _store(config) as store, _progress("Matching payments") as progress:
+    configured: dict[str, Any] = {}
+    with _store(config, configured) as store, _progress("Matching payments") as progress:
+        policy = _policy(auto_threshold, suggest_threshold, configured)
         try:
             result = run_cashapp_job(store, statement, policy, source, progress, layout)
         except StatementReadError as exc:

@@ -141,3 +141,14 @@ def test_store_mode_run_exceptions_confirm_and_reject(tmp_path: Path) -> None:
     assert json.loads(run("cashapp", "exceptions", "--format", "json", cwd=tmp_path).stdout) == []
     rejected = run("cashapp", "reject", "BR-4", "--user", "bob", cwd=tmp_path)
     assert rejected.returncode == 2 and "confirmed" in rejected.stderr
+
+
+@pytest.mark.slow
+def test_the_installations_thresholds_come_from_its_config(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cb.db'}"
+    (tmp_path / "creditbridge.toml").write_text(f'store_url = "{url}"\n\n[cashapp]\nauto_threshold = 1\n')
+    assert run("import", "--ledger", str(LEDGER), "--store", url).returncode == 0
+    result = run("cashapp", "run", "--statement", str(STATEMENT), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["auto"] == 0 and summary["suggest"] == 4
