@@ -81,6 +81,15 @@ def normalise_name(name: str) -> str:
     return " ".join(words)
 
 
+_SUFFIX_FORMS = {"INCORPORATED": "INC", "CORPORATION": "CORP", "LIMITED": "LTD", "COMPANY": "CO"}
+
+
+def legal_name(name: str) -> str:
+    """The name with its legal suffix kept (in one spelling): tells "Atlas Inc" from "Atlas LLC"."""
+    words = [_ABBREVIATIONS.get(w, w) for w in _NON_WORD.sub(" ", name.upper().replace("&", " & ")).split()]
+    return " ".join(_SUFFIX_FORMS.get(w, w) for w in words)
+
+
 def normalise_account(account: str) -> str:
     """IBAN / account number without spaces and punctuation, upper-case."""
     return _ACCOUNT_JUNK.sub("", account.upper())
@@ -109,11 +118,14 @@ class PayerDirectory:
         self._names: dict[str, str | None] = {}
         self._blocks: dict[str, list[str]] = defaultdict(list)
         self._customer_of_name: dict[str, str] = {}
+        self._legal: dict[str, str | None] = {}
         known: set[str] = set()
         for customer in customers:
             known.add(customer.customer_id)
             for account in customer.bank_accounts:
                 self._accounts[normalise_account(account)] = customer.customer_id
+            legal = legal_name(customer.name)
+            self._legal[legal] = customer.customer_id if legal not in self._legal else None
             name = normalise_name(customer.name)
             if not name:
                 continue
@@ -142,6 +154,9 @@ class PayerDirectory:
         exact = self._names.get(normal)
         if exact is not None:
             return PayerMatch(exact, "name", 0.96, normal)
+        legal = self._legal.get(legal_name(name))
+        if legal is not None:  # two customers share the name but not the legal form
+            return PayerMatch(legal, "name", 0.95, legal_name(name))
         if normal in self._names:  # ambiguous exact name
             return None
         return self._fuzzy(normal)

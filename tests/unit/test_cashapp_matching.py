@@ -279,3 +279,13 @@ def test_lump_payment_less_the_discounts_of_its_oldest_invoices_is_applied():
     [m] = run(tx("1470.00", None, name="Borealis Trading GmbH"), items=items)  # 980 + 490
     assert m.decision is Decision.AUTO and m.residual is Residual.DISCOUNT
     assert set(applied(m)) == {"1800020001", "1800020002"} and sum(a.amount for _, a in m.allocations) == Decimal("1470.00")
+
+
+def test_two_customers_of_one_name_are_told_apart_by_their_legal_form():
+    customers = (Customer("A", "Atlas Valley Logistics Inc", "USD"), Customer("B", "Atlas Valley Logistics LLC", "USD"))
+    items = (item("1800030001", "A", "410.00"), item("1800030002", "B", "410.00"))
+    matcher = CashMatcher(customers, items)
+    [m] = matcher.match_all([tx("410.00", None, name="ATLAS VALLEY LOGISTICS LLC")])
+    assert m.decision is Decision.AUTO and applied(m) == {"1800030002": "410.00"}
+    [m] = CashMatcher(customers, items).match_all([tx("410.00", None, name="Atlas Valley Logistics")])
+    assert m.decision is Decision.UNAPPLIED
