@@ -731,8 +731,8 @@ def _net_of(applied: list[tuple[str, int]], units: int) -> list[tuple[str, int]]
 def _outweighs(best: _Plan, other: _Plan) -> bool:
     """An explanation that fits the amount is not put in doubt by one that does not.
 
-    An exact 1:1 amount match, or the referenced invoices completed by fuzzy or left-out ones, beat a
-    reference whose amount does not fit.
+    An exact 1:1 amount match, a reference one typo away whose amount fits, or the referenced invoices
+    completed by fuzzy or left-out ones, beat a reference whose amount does not fit.
 
     A mistyped reference often lands on another real invoice of the same customer (numbers are
     dense); an open item of exactly the paid amount is rarely a coincidence.
@@ -741,7 +741,7 @@ def _outweighs(best: _Plan, other: _Plan) -> bool:
         return False
     if best.residual not in (Residual.NONE, Residual.DISCOUNT, Residual.BANK_FEE, Residual.FX):
         return False
-    if best.stage in ("amount", "amount_discount"):
+    if best.stage in ("amount", "amount_discount", "fuzzy_reference"):
         return True
     # the same references, completed (a fuzzy one, one the remittance left out) so that the amount fits
     return {i for i, _ in other.applied} <= {i for i, _ in best.applied}
