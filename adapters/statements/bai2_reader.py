@@ -22,16 +22,20 @@ from bai2 import parsers as bai2_parsers
 from bai2.constants import TypeCodeTransaction
 
 from creditbridge.adapters.statements.errors import Issues, fail
-from creditbridge.adapters.statements.payment_ids import assign_ids
-from creditbridge.core.model import BankStatement, BankTransaction
+from creditbridge.adapters.statements.payment_ids import assign_ids, usable
+from creditbridge.core.model import BankStatement, BankTransaction, RemittanceLine
 from creditbridge.core.money import Money, MoneyError, minor_digits
 
 RECORD_CODES = ("01", "02", "03", "16", "49", "88", "98", "99")
 REVERSAL_CREDITS = frozenset({"123", "168", "251", "252", "255", "256", "257", "258", "266", "268", "395"})
 """Credit type codes that return or reverse an earlier item: money coming back, not a customer paying."""
 
-_PAYER = re.compile(r"(?:ORIG CO NAME|B/O(?: CUSTOMER)?|BY ORDER OF|ORIGINATOR|ORIG)\s*[:=]\s*(?P<name>[^/:]+?)"
-                    r"(?=\s+[A-Z][A-Z ]{2,}\s*[:=]|\s*/|$)", re.IGNORECASE)  # fmt: skip
+_KEYWORDS = r"(?:ID|ENTRY DESCR|CO ENTRY DESCR|OBI|ORIG ID|SEC|IND ID|IND NAME|TRN|REF|DESC DATE|EED|BNF|ORG|OGB|REMIT)"
+_PAYER = re.compile(r"(?:ORIG CO NAME|B/O(?: CUSTOMER)?|BY ORDER OF|ORIGINATOR)\s*[:=]\s*(?P<name>[^:]+?)"
+                    rf"(?=\s+{_KEYWORDS}\s*[:=]|\s*$)", re.IGNORECASE)
+"""The payer's name in the usual wire (B/O) and ACH (ORIG CO NAME) detail texts."""
+_RMR = re.compile(r"RMR\*(?P<kind>[A-Z0-9]{2})\*(?P<number>[^*~\\\s]+)\*[^*~\\]*\*(?P<amount>\d+(?:\.\d{1,4})?)")
+"""An EDI 820 remittance segment carried in ACH addenda text: RMR*IV*<invoice>*PI*<amount>."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +72,51 @@ def _index(text: str, file: str, issues: Issues) -> tuple[list[str], list[_Recor
         if code == "88" and not records:
             issues.add("continuation record (88) with no record before it", line=number, field="record code")
             continue
-        lines.append(line)
         if code != "88":
+            if records and records[-1].code in ("03", "16") and lines and not lines[-1].startswith("88"):
+                lines[-1] = _with_defaults(lines[-1])
             records.append(_Record(number, code))
+        lines.append(line)
     return lines, records
+
+
+_NEXT = {None: ("01",), "01": ("02",), "02": ("03",), "03": ("16", "49"), "16": ("16", "49"), "49": ("03", "98"),
+         "98": ("02", "99"), "99": ()}
+"""Which record may follow which: file (01 … 99) > groups (02 … 98) > accounts (03, 16 details, 49)."""
+
+
+def _check_structure(records: list[_Record], issues: Issues) -> None:
+    """The nesting of headers and trailers; a file that breaks it is refused before the package sees it."""
+    previous: str | None = None
+    for record in records:
+        allowed = _NEXT[previous]
+        if record.code not in allowed:
+            expected = " or ".join(allowed) if allowed else "nothing after the file trailer (99)"
+            issues.add(f"record {record.code} cannot come here: expected {expected}", line=record.line,
+                       field="record code")
+            return
+        previous = record.code
+    if previous != "99":
+        issues.add("the file ends before its file trailer (99); it may be cut off",
+                   line=records[-1].line if records else 1, field="record code")
+
+
+def _with_defaults(line: str) -> str:
+    """A one-line 03 or 16 record with its trailing optional fields written out.
+
+    BAI2 lets a record end early with '/' (the rest take their defaults); the package indexes the fields
+    and fails on such records, so the empty fields are added here. Records with availability
+    (funds type S, V or D) have variable length and are left as sent.
+    """
+    fields = line.rstrip("/").split(",")
+    if fields[0] == "16":
+        if len(fields) < 7 and (len(fields) < 4 or fields[3] not in ("S", "V", "D")):
+            fields += [""] * (7 - len(fields))
+    elif fields[0] == "03":
+        summary = fields[3:]
+        if summary and len(summary) % 4 and not any(summary[i] in ("S", "V", "D") for i in range(3, len(summary), 4)):
+            fields += [""] * (4 - len(summary) % 4)
+    return ",".join(fields) + "/"
 
 
 def _amount(value: Any) -> int:
@@ -89,6 +134,8 @@ def read_bai2(text: str, file: str) -> BankStatement:
     """Every credit detail (16) of a BAI2 file as a payment; control totals checked per account, group and file."""
     issues = Issues(file)
     lines, records = _index(text, file, issues)
+    issues.raise_if_any()
+    _check_structure(records, issues)
     issues.raise_if_any()
     iterator: _CountingIterator | None = None
     try:
@@ -123,8 +170,9 @@ def read_bai2(text: str, file: str) -> BankStatement:
         if as_of is not None:
             dates.append(as_of)
         group_total = 0
+        group_records = 0  # counted here: the package's `rows` property appends to the header's list
         for account_block in group.children:
-            account_line = next_line("03")
+            next_line("03")
             ident = account_block.header
             account = (ident.customer_account_number or "").strip() or None
             currency = (ident.currency or header.currency or "USD").strip()
@@ -143,8 +191,8 @@ def read_bai2(text: str, file: str) -> BankStatement:
                     debits += 1
                 elif code.transaction == TypeCodeTransaction.credit:
                     values = {"line": line, "detail": detail, "currency": currency, "account": account,
-                              "as_of": as_of, "group": header}  # fmt: skip
-                    bank_ref = (detail.bank_reference or "").strip() or None
+                              "as_of": as_of, "file_id": parsed.header.file_id}  # fmt: skip
+                    bank_ref = usable(detail.bank_reference)
                     drafts.append(_Draft(bank_ref, f"{account or 'ACCT'}-{as_of:%Y%m%d}-{position}" if as_of else
                                          f"{account or 'ACCT'}-{position}", values))  # fmt: skip
             trailer = account_block.trailer
@@ -154,15 +202,15 @@ def read_bai2(text: str, file: str) -> BankStatement:
                    account_total)  # fmt: skip
             _check(issues, trailer_line, "account", "number of records", trailer.number_of_records,
                    records_in_account)  # fmt: skip
-            group_total += _amount(trailer.account_control_total)
-            del account_line
+            group_total += account_total
+            group_records += records_in_account
         group_line = next_line("98")
         gt = group.trailer
         _check(issues, group_line, "group", "group control total", gt.group_control_total, group_total)
         _check(issues, group_line, "group", "number of accounts", gt.number_of_accounts, len(group.children))
-        group_records = len(group.header.rows) + len(gt.rows) + sum(len(a.rows) for a in group.children)
+        group_records += len(group.header.rows) + len(gt.rows)
         _check(issues, group_line, "group", "number of records", gt.number_of_records, group_records)
-        file_total += _amount(gt.group_control_total)
+        file_total += group_total
     file_line = next_line("99")
     ft = parsed.trailer
     _check(issues, file_line, "file", "file control total", ft.file_control_total, file_total)
@@ -206,9 +254,12 @@ def _transaction(ident: str, draft: _Draft, issues: Issues) -> BankTransaction |
     if isinstance(availability, dict) and isinstance(availability.get("date"), date):
         value_date = availability["date"]
     payer = _PAYER.search(text or "")
-    customer_ref = (detail.customer_reference or "").strip() or None
+    customer_ref = usable(detail.customer_reference)
+    lines = tuple(RemittanceLine(m.group("number"), Money(Decimal(m.group("amount")), currency), m.group("kind"))
+                  for m in _RMR.finditer(text or ""))
     return BankTransaction(
         transaction_id=ident, booked_on=values["as_of"], amount=money,
-        payer_name=payer.group("name").strip() if payer else None, remittance_text=text, value_date=value_date,
-        end_to_end_id=customer_ref, bank_reference=draft.bank_reference, statement_id=None, account=values["account"],
+        payer_name=payer.group("name").strip() if payer else None, remittance_text=text, remittance_lines=lines,
+        value_date=value_date, end_to_end_id=customer_ref, bank_reference=draft.bank_reference,
+        statement_id=values["file_id"] or None, account=values["account"],
     )  # fmt: skip

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
+from creditbridge.adapters.statements.bai2_reader import read_bai2
+from creditbridge.adapters.statements.camt import read_camt
 from creditbridge.adapters.statements.errors import fail
 from creditbridge.adapters.statements.lockbox import LockboxLayout, looks_like_lockbox, read_lockbox
+from creditbridge.adapters.statements.mt940_reader import read_mt940
 from creditbridge.adapters.statements.remittance_csv import looks_like_remittance_csv, read_remittance_csv
 from creditbridge.core.model import BankStatement
 
 FORMATS = ("camt.053", "camt.054", "camt.052", "bai2", "mt940", "lockbox", "remittance_csv")
+"""`BankStatement.format` values; camt's version of the message is known only once the XML is parsed."""
 
 _MT940 = re.compile(r"^(\{1:|:20:)", re.MULTILINE)
 _MT940_ACCOUNT = re.compile(r"^:25:", re.MULTILINE)
@@ -24,7 +28,7 @@ def decode(data: bytes) -> str:
 
 
 def detect_format(data: bytes, lockbox_layout: LockboxLayout | None = None) -> str | None:
-    """The format name (one of FORMATS, camt by its message) or None when the content is none of them."""
+    """'xml' (read as camt), 'bai2', 'mt940', 'remittance_csv', 'lockbox', or None when the content is none of them."""
     head = data.lstrip(b"\xef\xbb\xbf\xfe\xff\x00 \t\r\n")
     if head.startswith(b"<"):
         return "xml"
@@ -45,16 +49,10 @@ def read_bytes(data: bytes, file: str, lockbox_layout: LockboxLayout | None = No
     """The statement in `data` (read from `file`, named in errors), whatever its format."""
     kind = detect_format(data, lockbox_layout)
     if kind == "xml":
-        from creditbridge.adapters.statements.camt import read_camt
-
         return read_camt(data, file)
     if kind == "bai2":
-        from creditbridge.adapters.statements.bai2_reader import read_bai2
-
         return read_bai2(decode(data), file)
     if kind == "mt940":
-        from creditbridge.adapters.statements.mt940_reader import read_mt940
-
         return read_mt940(decode(data), file)
     if kind == "remittance_csv":
         return read_remittance_csv(decode(data), file)

@@ -7,6 +7,7 @@ imported: the parsers build the whole statement first and raise before returning
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_ISSUES = 20
@@ -62,10 +63,13 @@ class Issues:
         self.found: list[StatementIssue] = []
         self.total = 0
 
-    def add(self, message: str, *, line: int | None = None, path: str | None = None, field: str | None = None) -> None:
+    def add(self, message: str, *, line: int | None = None, path: str | Callable[[], str] | None = None,
+            field: str | None = None) -> None:
+        """Record a problem; `path` may be a function, called only for the problems that are kept (it can be slow)."""
         self.total += 1
         if len(self.found) < self.limit:
-            self.found.append(StatementIssue(self.file, line, path, field, message))
+            where = path() if callable(path) else path
+            self.found.append(StatementIssue(self.file, line, where, field, message))
 
     def __bool__(self) -> bool:
         return self.total > 0

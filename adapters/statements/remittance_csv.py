@@ -101,7 +101,7 @@ def read_remittance_csv(text: str, file: str) -> BankStatement:
                         payer_name=p.values.get("payer_name") or None,
                         payer_account=p.values.get("payer_account") or None,
                         remittance_text=p.values.get("reference") or None, remittance_lines=tuple(p.lines),
-                        value_date=p.value_date, bank_reference=p.values.get("reference") or None)
+                        value_date=p.value_date)
         for pid, p in payments.items()
     )  # fmt: skip
     dates = [t.booked_on for t in transactions]

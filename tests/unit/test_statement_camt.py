@@ -1,5 +1,6 @@
 """camt.053/054 statements: every incoming payment with its remittance, and every bad file refused with where."""
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -163,3 +164,24 @@ def test_xml_that_is_not_a_camt_document_is_refused(tmp_path):
 def test_an_entry_amount_is_a_decimal_never_rounded():
     amounts = [t.amount.amount for t in read_statement(CAMT054).transactions]
     assert amounts == [Decimal("3150.35"), Decimal("1060.00")]
+
+
+def test_a_prefixed_namespace_of_another_version_reads_the_same(tmp_path):
+    text = CAMT053.read_text().replace('xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"',
+                                       'xmlns:ns2="urn:iso:std:iso:20022:tech:xsd:camt.053.001.04"')
+    prefixed = re.sub(r"<(/?)([A-Za-z]\w*)", r"<\1ns2:\2", text)
+    assert "<ns2:Ntry>" in prefixed
+    ids = [t.transaction_id for t in read_statement(write(tmp_path, prefixed)).transactions]
+    assert ids == [t.transaction_id for t in read_statement(CAMT053).transactions]
+
+
+def test_a_utf16_file_reads_and_a_utf16_bomb_is_still_refused(tmp_path):
+    utf16 = tmp_path / "utf16.xml"
+    utf16.write_bytes(CAMT054.read_text().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
+    assert len(read_statement(utf16).transactions) == 2
+    bomb = tmp_path / "bomb16.xml"
+    bomb.write_bytes(('<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+                      '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<Document><BkToCstmrStmt><Stmt><Id>&b;</Id>'
+                      "</Stmt></BkToCstmrStmt></Document>").encode("utf-16"))
+    with pytest.raises(StatementError, match="DOCTYPE"):
+        read_statement(bomb)
