@@ -31,6 +31,8 @@ from creditbridge.core.money import Money, from_units, minor_digits, to_units
 
 Progress = Callable[[int, int], None]
 OLDEST_FIRST_LIMIT = 500
+SCATTERED_AUTO_MAX = 3
+"""A subset that is not a contiguous run of due dates is applied automatically only up to this many items."""
 """How far "all open items up to date X" walks a family's open items, oldest first."""
 
 
@@ -288,10 +290,11 @@ class CashMatcher:
             solutions = subset_solutions(values, diff) if others else []
             if len(solutions) == 1:
                 extra = [(others[k].item_id, values[k]) for k in solutions[0]]
+                many = len(extra) > SCATTERED_AUTO_MAX
                 return [
                     _Plan(
                         "anchored_subset",
-                        base - 0.01 if corroborated == "customer" else min(base, 0.75),
+                        (base - 0.01 if not many else 0.88) if corroborated == "customer" else min(base, 0.75),
                         list(zip(ids, open_units, strict=True)) + extra,
                         0,
                         reasons=[
@@ -547,7 +550,8 @@ class CashMatcher:
             chosen = solutions[0]
             applied = [(window[k].item_id, values[k]) for k in chosen]
             contiguous = chosen == tuple(range(chosen[0], chosen[0] + len(chosen)))
-            score = base - (0.02 if contiguous else 0.04)
+            # a contiguous run of due dates is a habit; a scattered set of many items is too often luck
+            score = base - 0.02 if contiguous else base - 0.04 if len(chosen) <= SCATTERED_AUTO_MAX else 0.88
             return [
                 _Plan(
                     "subset",
