@@ -368,6 +368,7 @@ def _print_demo_end(folder: Path, html_report: Path, started: float, *, connecti
 
 def _register_areas() -> None:
     from creditbridge.sync.commands import (
+        cashapp_commands,
         collections_commands,
         config_commands,
         credit_commands,
@@ -382,7 +383,7 @@ def _register_areas() -> None:
     )
 
     areas = (config_commands, pull_commands, writeback_commands, service_commands, quickbooks_commands,
-             simulator_commands, credit_commands, reconcile_commands, statement_commands,
+             simulator_commands, credit_commands, cashapp_commands, reconcile_commands, statement_commands,
              collections_commands, scheduling_commands)  # fmt: skip
     for area in areas:
         area.register(app)

@@ -285,6 +285,20 @@ class ScheduleConfig(BaseModel):
         return self.heartbeat_seconds or self.lease_seconds / 3
 
 
+class CashappPolicyConfig(BaseModel):
+    """Cash application thresholds and tolerances of this installation (creditbridge.core.cashapp.MatchPolicy)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    auto_threshold: Decimal = Field(default=Decimal("0.90"), ge=0, le=1)
+    suggest_threshold: Decimal = Field(default=Decimal("0.50"), ge=0, le=1)
+    fee_tolerance: Decimal = Field(default=Decimal("50"), ge=0)
+    fx_tolerance_percent: Decimal = Field(default=Decimal("1.5"), ge=0)
+    overpayment_auto_limit: Decimal = Field(default=Decimal("250"), ge=0)
+    oldest_first_on_equal_amounts: bool = False
+    auto_unearned_discount: bool = False
+
+
 _TOML_DATA: ContextVar[dict[str, Any] | None] = ContextVar("creditbridge_toml_data", default=None)
 
 
@@ -303,6 +317,7 @@ class Config(BaseSettings):
     collections: CollectionsConfig = CollectionsConfig()
     smtp: SmtpConfig = SmtpConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    cashapp: CashappPolicyConfig = CashappPolicyConfig()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
     secret_key_file: Path | None = Field(
@@ -560,6 +575,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "collections": CollectionsConfig,
     "smtp": SmtpConfig,
     "schedule": ScheduleConfig,
+    "cashapp": CashappPolicyConfig,
 }
 
 

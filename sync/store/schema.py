@@ -187,6 +187,7 @@ REPLICA_TABLES: tuple[sa.Table, ...] = (customers, open_items, payments, applica
 # Tables of later features live in modules of their own, on this same metadata; importing them
 # here registers them, so `metadata` always describes the whole schema the migrations create.
 from creditbridge.sync.store import (  # noqa: E402, F401
+    cashapp_tables,
     collections_tables,
     credit_tables,
     pull_tables,

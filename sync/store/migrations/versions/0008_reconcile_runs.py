@@ -1,7 +1,7 @@
 """Reconciliation runs: one row per store-mode `creditbridge reconcile` (or scheduled job).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 
 reconcile_runs: when (naive UTC), which connections, as-of date, tolerance, counts of differences
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
