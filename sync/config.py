@@ -297,6 +297,13 @@ class CashappPolicyConfig(BaseModel):
     overpayment_auto_limit: Decimal = Field(default=Decimal("250"), ge=0)
     oldest_first_on_equal_amounts: bool = False
     auto_unearned_discount: bool = False
+    inbox: Path | None = Field(
+        default=None, description="Folder of bank statement files the scheduled cashapp job matches (config-relative)."
+    )
+
+    def match_settings(self) -> dict[str, Any]:
+        """The fields of core.cashapp.MatchPolicy (everything but where the files are)."""
+        return self.model_dump(exclude={"inbox"})
 
 
 _TOML_DATA: ContextVar[dict[str, Any] | None] = ContextVar("creditbridge_toml_data", default=None)
@@ -444,6 +451,9 @@ def _resolved(config: Config, file: Path) -> Config:
     }
     if paths:
         updates["collections"] = collections.model_copy(update=paths)
+    inbox = config.cashapp.inbox
+    if inbox is not None and not inbox.is_absolute():
+        updates["cashapp"] = config.cashapp.model_copy(update={"inbox": folder / inbox})
     resolved = config.model_copy(update=updates)
     resolved._path = file
     return resolved

@@ -194,7 +194,7 @@ def _store(config_file: Path | None, settings: dict[str, Any] | None = None) -> 
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     if settings is not None:
-        settings.update(config.cashapp.model_dump())
+        settings.update(config.cashapp.match_settings())
     try:
         store = open_store(config)
     except StoreError as exc:

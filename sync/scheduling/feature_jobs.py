@@ -47,3 +47,35 @@ def collections_job(ctx: JobContext) -> JobResult:
     if summary.errors or summary.unknown:
         return JobResult("attention", f"{detail}; {summary.unknown} outcome unknown; " + "; ".join(summary.errors[:3]))
     return JobResult("ok", detail)
+
+
+def cashapp_job(ctx: JobContext) -> JobResult:
+    """Match every statement file in `[cashapp] inbox` (a file already matched is recognised and skipped)."""
+    from creditbridge.core.cashapp import MatchPolicy
+    from creditbridge.sync.cashapp.job import run_cashapp_job
+    from creditbridge.sync.cashapp.matching import StatementReadError
+
+    inbox = ctx.config.cashapp.inbox
+    if inbox is None:
+        raise ValueError("the cashapp job needs [cashapp] inbox: the folder your bank statement files arrive in")
+    files = sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")) if inbox.is_dir() else []
+    policy = MatchPolicy(**ctx.config.cashapp.match_settings())
+    new = suggest = unapplied = 0
+    unreadable: list[str] = []
+    for path in files:
+        try:
+            run = run_cashapp_job(ctx.store, path, policy, ctx.connection)
+        except StatementReadError as exc:  # one bad file must not stop the others (nor every later run)
+            unreadable.append(str(exc).splitlines()[0])
+            continue
+        if run.created:
+            new += 1
+            suggest += run.summary.suggest
+            unapplied += run.summary.unapplied
+    detail = f"{len(files)} statement file(s) in {inbox}, {new} new"
+    work = []
+    if suggest or unapplied:
+        work.append(f"{suggest} suggested and {unapplied} unapplied payment(s): creditbridge cashapp exceptions")
+    if unreadable:
+        work.append(f"{len(unreadable)} unreadable: " + "; ".join(unreadable[:3]))
+    return JobResult("attention", f"{detail}; " + "; ".join(work)) if work else JobResult("ok", detail)

@@ -45,6 +45,7 @@ JOBS: Mapping[str, Job] = {job.name: job for job in (
     Job("push", f"{_BUILTIN}:push_job", "send queued limit and hold changes to the ERP"),
     Job("run", f"{_BUILTIN}:run_job", "the whole cycle: pull, review, plan, push"),
     Job("report", f"{_BUILTIN}:report_job", "write the AR report (HTML) of the connection"),
+    Job("cashapp", f"{_FEATURES}:cashapp_job", "match new bank statements in [cashapp] inbox to open invoices"),
     Job("credit-review", f"{_FEATURES}:credit_review_job", "re-score customers due for review; request changes"),
     Job("reconcile", f"{_FEATURES}:reconcile_job", "reconcile the replica with the ERP; attention over tolerance"),
     Job("collections", f"{_FEATURES}:collections_job", "plan, record and send today's reminders"),

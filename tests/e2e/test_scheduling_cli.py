@@ -107,3 +107,40 @@ def test_the_credit_reconcile_and_collections_jobs_run_for_a_connection_and_are_
                                 "--format", "json"], capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert decisions.returncode == 0, decisions.stderr
     assert json.loads(decisions.stdout), "the scheduled review stored its decisions"
+
+
+def test_the_cashapp_job_matches_new_statements_in_the_inbox_once_and_skips_an_unreadable_one(tmp_path: Path) -> None:
+    import shutil
+
+    fixtures = FIXTURE.parent / "cashapp"
+    shutil.copytree(fixtures / "ledger", tmp_path / "ledger")
+    inbox = tmp_path / "bank"
+    inbox.mkdir()
+    shutil.copy(fixtures / "statement.xml", inbox / "2026-11-30.xml")
+    (inbox / "broken.xml").write_text("<Document><BkToCstmrStmt>")
+    (tmp_path / "creditbridge.toml").write_text("""
+store_url = "sqlite:///creditbridge.db"
+
+[cashapp]
+inbox = "bank"
+
+[[connections]]
+name = "ledger"
+erp = "files"
+
+[connections.options]
+folder = "ledger"
+""")
+    assert cli(tmp_path, "jobs", "run", "pull", "--connection", "ledger").returncode == 0
+    first = cli(tmp_path, "jobs", "run", "cashapp", "--connection", "ledger", "--format", "json")
+    assert first.returncode == 1, first.stderr  # finished, with exceptions for a person
+    detail = json.loads(first.stdout)["detail"]
+    assert "2 statement file(s)" in detail and "1 new" in detail and "1 unreadable: " in detail and "broken.xml" in detail
+    assert "creditbridge cashapp exceptions" in detail
+    again = json.loads(cli(tmp_path, "jobs", "run", "cashapp", "--connection", "ledger", "--format", "json").stdout)
+    assert "0 new" in again["detail"]
+    exceptions = subprocess.run([CLI, "cashapp", "exceptions", "--format", "json", "--config",
+                                 str(tmp_path / "creditbridge.toml")], capture_output=True, text=True, cwd=tmp_path,
+                                timeout=120, check=False)  # fmt: skip
+    assert exceptions.returncode == 0, exceptions.stderr
+    assert json.loads(exceptions.stdout), "the unapplied payment of the statement waits for a person"
