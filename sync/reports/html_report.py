@@ -305,7 +305,8 @@ def _series_key(series: Sequence[Series]) -> str:
     return f'<ul class="legend key">{"".join(items)}</ul>'
 
 
-def _trend(report: ArReport, currency: str) -> str:
+def trend_card(report: ArReport, currency: str) -> str:
+    """The trend card (DSO and CEI lines over the report's month-ends) of `currency`; the web dashboard shows it too."""
     points = report.trend
     figures = [p.for_currency(currency) for p in points]
     labels = [month_tick(p.as_of, is_month_end(p.as_of)) for p in points]
@@ -389,7 +390,7 @@ def _currency_section(report: ArReport, currency: str, index: int, several: bool
         f'<span class="hint">Top {len(top_ar)} customers by AR</span>{_key(figures)}</div>'
         f"{customer_aging_bars(top_ar, currency)}</div>"
     )
-    parts.append(_trend(report, currency))
+    parts.append(trend_card(report, currency))
     overdue_table = (
         _table(overdue, _columns(currency, full=False), "data overdue", ranked=True)
         if overdue

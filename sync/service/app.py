@@ -1,4 +1,4 @@
-"""The HTTP service (`creditbridge serve`): health, and the QuickBooks webhook receiver.
+"""The HTTP service (`creditbridge serve`): health, the QuickBooks webhook receiver, and the web workspace.
 
 Why the receiver only queues: Intuit expects a 2xx within a few seconds and redelivers on
 anything else, so the request verifies the signature, parses the events, writes one row to the
@@ -38,6 +38,8 @@ from creditbridge.sync.service.credit_routes import credit_router
 from creditbridge.sync.service.events import PayloadError, WebhookEvent, parse_payload
 from creditbridge.sync.service.signatures import SIGNATURE_HEADER, signature_matches
 from creditbridge.sync.store import Store, StoreError, migrate
+from creditbridge.sync.web.routes import install_workspace
+from creditbridge.sync.web.sessions import LoginLimiter
 
 MAX_BODY_BYTES = 1_000_000
 VERIFIER_OPTION = "webhook_verifier"
@@ -75,10 +77,12 @@ def create_app(
     store: Store | None = None,
     on_enqueued: Callable[[], None] | None = None,
     policy: CreditPolicy | None = None,
+    login_limiter: LoginLimiter | None = None,
 ) -> FastAPI:
     """The service for `config`; `store` if already open (else opened on first use, closed at shutdown).
 
     `on_enqueued` is called after a webhook queued a pull (the server wakes its drainer with it).
+    The web workspace (sync/web) is served by the same app, on the same store.
     """
     holder = StoreHolder(config, store)
 
@@ -90,6 +94,7 @@ def create_app(
     app = FastAPI(title="creditbridge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = holder
     app.include_router(credit_router(config, holder, policy))
+    install_workspace(app, config, holder, policy, login_limiter)
 
     @app.get("/health")
     def health() -> JSONResponse:

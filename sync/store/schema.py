@@ -195,5 +195,6 @@ from creditbridge.sync.store import (  # noqa: E402, F401
     scheduling_tables,
     secret_tables,
     service_tables,
+    web_tables,
     writeback_tables,
 )

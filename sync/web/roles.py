@@ -1,0 +1,32 @@
+"""Who may do what in the web workspace: one table of role -> allowed actions.
+
+The server checks every page and every form post against this table (`web.auth.require`);
+hiding a button is never the protection. An action not in the table is allowed to nobody.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ROLES: Final = ("viewer", "collector", "analyst", "approver", "admin")
+
+_EVERYONE = frozenset(ROLES)
+
+ALLOWED: Final[dict[str, frozenset[str]]] = {
+    "dashboard.view": _EVERYONE,
+    "customers.view": _EVERYONE,
+    "customers.export": frozenset({"collector", "analyst", "approver", "admin"}),
+    "approvals.view": frozenset({"analyst", "approver", "admin"}),
+    "approvals.export": frozenset({"analyst", "approver", "admin"}),
+    "approvals.decide": frozenset({"approver", "admin"}),
+    "session.end": _EVERYONE,
+}
+"""Action -> the roles allowed to do it."""
+
+
+def allowed(role: str, action: str) -> bool:
+    return role in ALLOWED.get(action, frozenset())
+
+
+def actions_of(role: str) -> tuple[str, ...]:
+    return tuple(action for action, roles in ALLOWED.items() if role in roles)

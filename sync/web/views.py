@@ -1,0 +1,174 @@
+"""What each page shows, read from the store through the functions the commands use.
+
+The dashboard is the AR report's KPIs (`reports.ar_report.build_report`, the KPI engine) plus the
+work waiting for a person (write-back approvals and conflicts, cash-application exceptions, open
+call tasks); the customer 360 is the order-time credit check at amount zero (`check_order_in` on the
+store's exposure view) for limit, exposure and hold, plus the customer's items, payments, stored
+credit decisions and contact log. Nothing here decides anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from creditbridge.core.credit import CreditPolicy, OrderDecision, check_order_in
+from creditbridge.core.model import CreditProfile, Customer, OpenItem, Payment
+from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
+from creditbridge.sync.collections.repository import Note, load_notes
+from creditbridge.sync.credit_decisions import StoredDecision, list_decisions
+from creditbridge.sync.reports.ar_report import ArReport, build_report
+from creditbridge.sync.store import Store
+from creditbridge.sync.web.listing import Column
+from creditbridge.sync.writeback import ChangeRequest, RequestStatus, list_conflicts, list_requests
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingWork:
+    """What needs a person today."""
+
+    approvals: int
+    conflicts: int
+    cashapp_exceptions: int
+    open_call_tasks: int
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    report: ArReport | None
+    waiting: WaitingWork
+
+
+def kpi_report(store: Store, source: str | None, as_of: date, period_days: int = 90) -> ArReport | None:
+    """The AR report's KPIs and 12-month trend (None when the store has no items yet)."""
+    columns = store.load_columns(source=source)
+    return build_report(columns, as_of, period_days) if columns.n_items else None
+
+
+def dashboard(store: Store, source: str | None, as_of: date, period_days: int = 90) -> Dashboard:
+    report = kpi_report(store, source, as_of, period_days)
+    with store.engine.connect() as conn:
+        open_tasks = sum(1 for n in load_notes(conn) if n.status == "open" and n.kind == "call")
+    waiting = WaitingWork(
+        approvals=len(list_requests(store)),
+        conflicts=len(list_conflicts(store)),
+        cashapp_exceptions=len(cashapp_exceptions(store)),
+        open_call_tasks=open_tasks,
+    )
+    return Dashboard(report, waiting)
+
+
+CUSTOMER_COLUMNS = (
+    Column("customer_id", "Customer"),
+    Column("name", "Name"),
+    Column("currency", "Currency"),
+    Column("ar", "AR", numeric=True),
+    Column("past_due", "Past due", numeric=True),
+    Column("over_90", "Over 90 days", numeric=True),
+    Column("dso", "DSO", numeric=True),
+    Column("cei", "CEI %", numeric=True),
+)
+
+
+def customer_rows(report: ArReport | None) -> list[Mapping[str, Any]]:
+    """One row per customer and currency from the KPI engine's customer figures."""
+    if report is None:
+        return []
+    return [
+        {
+            "customer_id": f.customer_id,
+            "name": f.customer_name,
+            "currency": f.currency,
+            "ar": f.ar,
+            "past_due": f.past_due,
+            "over_90": sum((b.amount for b in f.aging if b.name in ("91_120", "over_120")), Decimal(0)),
+            "dso": f.dso,
+            "cei": f.cei,
+        }
+        for f in report.kpis.customers
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItemRow:
+    item: OpenItem
+    days_past_due: int
+
+
+@dataclass(frozen=True, slots=True)
+class Customer360:
+    customer: Customer
+    profile: CreditProfile | None
+    check: OrderDecision
+    items: tuple[OpenItemRow, ...]
+    payments: tuple[Payment, ...]
+    decisions: tuple[StoredDecision, ...]
+    notes: tuple[Note, ...]
+    requests: tuple[ChangeRequest, ...]
+
+
+def customer_360(store: Store, source: str | None, customer_id: str, as_of: date,
+                 policy: CreditPolicy) -> Customer360 | None:  # fmt: skip
+    """Everything the customer page shows; None if the store has no such customer."""
+    view = store.exposure_view(customer_id, as_of, source, policy.group_exposure)
+    if view is None:
+        return None
+    check = check_order_in(view, customer_id, Decimal(0), None, as_of, policy)
+    ledger = store.load_ledger(source)
+    customer = next(c for c in ledger.customers if c.customer_id == customer_id)
+    profile = next((p for p in ledger.profiles if p.customer_id == customer_id), None)
+    items = sorted(
+        (OpenItemRow(i, (as_of - i.due_date).days) for i in ledger.items
+         if i.customer_id == customer_id and i.open_amount.amount != 0),
+        key=lambda r: (r.item.due_date, r.item.item_id),
+    )  # fmt: skip
+    payments = sorted((p for p in ledger.payments if p.customer_id == customer_id), key=lambda p: p.payment_date,
+                      reverse=True)  # fmt: skip
+    with store.engine.connect() as conn:
+        notes = tuple(reversed(load_notes(conn, customer_id)))
+    requests = tuple(r for r in list_requests(store, statuses=()) if r.customer_id == customer_id)
+    return Customer360(customer, profile, check, tuple(items), tuple(payments),
+                       tuple(list_decisions(store.engine, customer_id=customer_id, limit=20)), notes,
+                       tuple(sorted(requests, key=lambda r: r.id, reverse=True)[:20]))  # fmt: skip
+
+
+APPROVAL_COLUMNS = (
+    Column("id", "Request", numeric=True),
+    Column("connection", "Connection"),
+    Column("customer_id", "Customer"),
+    Column("customer_name", "Name"),
+    Column("before_limit", "Limit now", numeric=True),
+    Column("wanted_limit", "Limit wanted", numeric=True),
+    Column("before_on_hold", "On hold now"),
+    Column("wanted_on_hold", "On hold wanted"),
+    Column("currency", "Currency"),
+    Column("kinds", "Change"),
+    Column("reason", "Reason"),
+    Column("requested_by", "Requested by"),
+    Column("requested_at", "Requested at"),
+)
+
+
+def approval_rows(store: Store) -> list[Mapping[str, Any]]:
+    """Change requests awaiting a second person's approval."""
+    return [
+        {
+            "id": r.id,
+            "connection": r.connection,
+            "customer_id": r.customer_id,
+            "customer_name": r.customer_name,
+            "before_limit": r.before.credit_limit,
+            "wanted_limit": r.wanted.credit_limit,
+            "before_on_hold": "yes" if r.before.on_hold else "no",
+            "wanted_on_hold": "yes" if r.wanted.on_hold else "no",
+            "currency": r.wanted.currency,
+            "kinds": ", ".join(r.kinds),
+            "reason": r.reason,
+            "requested_by": r.requested_by,
+            "requested_at": r.requested_at.isoformat(timespec="minutes"),
+        }
+        for r in list_requests(store, statuses=(RequestStatus.PROPOSED,))
+    ]
