@@ -12,6 +12,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 PAGE_SIZE = 50
 
@@ -32,11 +33,13 @@ class Page:
     page: int
     pages: int
     total: int
+    keep: tuple[tuple[str, str], ...] = ()
+    """Other query parameters the list's links carry on (an as-of date, say)."""
 
     def link(self, **changes: Any) -> str:
         """The query string of this list with `changes` (sort, dir, page) applied."""
         params = {"sort": self.sort, "dir": "desc" if self.descending else "asc", "page": self.page, **changes}
-        return "?" + "&".join(f"{k}={v}" for k, v in params.items())
+        return "?" + urlencode([*self.keep, *params.items()])
 
     def sort_link(self, key: str) -> str:
         descending = not self.descending if key == self.sort else False
@@ -55,12 +58,14 @@ def sorted_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], so
 
 
 def page_of(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, sort: str | None, direction: str | None,
-            page: int | None, default: str, size: int = PAGE_SIZE) -> Page:  # fmt: skip
+            page: int | None, default: str, size: int = PAGE_SIZE,
+            keep: tuple[tuple[str, str], ...] = ()) -> Page:  # fmt: skip
     ordered, key, descending = sorted_rows(rows, columns, sort, direction, default)
     pages = max(1, -(-len(ordered) // size))
     number = min(max(1, page or 1), pages)
     start = (number - 1) * size
-    return Page(tuple(columns), tuple(ordered[start : start + size]), key, descending, number, pages, len(ordered))
+    return Page(tuple(columns), tuple(ordered[start : start + size]), key, descending, number, pages, len(ordered),
+                keep)  # fmt: skip
 
 
 def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> str:

@@ -5,9 +5,10 @@ GET/POST /login, POST /logout, GET /dashboard, GET /customers (+ /customers.csv)
 GET /customers/{id}, GET /approvals (+ /approvals.csv), POST /approvals/{id}/approve|reject,
 GET /static/{app,report}.css. Pages are Jinja2 templates packaged with the app; nothing is fetched
 from elsewhere (the Content-Security-Policy says so to the browser as well).
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: FastAPI must evaluate the routes' `Annotated[...,
+Depends(...)]` parameters at definition time, where the closures they name are in scope.
+"""
 
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -54,7 +55,7 @@ def _templates() -> Environment:
     return env
 
 
-def install_workspace(app: FastAPI, config: Config, holder: StoreHolder, policy: CreditPolicy | None = None,
+def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", policy: CreditPolicy | None = None,
                       limiter: sessions.LoginLimiter | None = None) -> None:  # fmt: skip
     """Add the workspace's routes and its two refusals (sign in first; 403) to `app`."""
     env = _templates()
@@ -267,8 +268,9 @@ def _int(text: str | None) -> int | None:
 def _page(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
           direction: str) -> Any:  # fmt: skip
     q = request.query_params
+    keep = tuple((k, v) for k, v in q.items() if k not in ("sort", "dir", "page"))
     return page_of(rows, columns, sort=q.get("sort"), direction=q.get("dir", direction), page=_int(q.get("page")),
-                   default=default)  # fmt: skip
+                   default=default, keep=keep)  # fmt: skip
 
 
 def _csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
