@@ -29,7 +29,7 @@ from creditbridge.sync import writeback
 from creditbridge.sync.config import Config
 from creditbridge.sync.reports.formats import amount_text, bucket_label, days_text, percent_text
 from creditbridge.sync.reports.html_report import trend_card
-from creditbridge.sync.reports.svg_charts import aging_bar, aging_bar_labels
+from creditbridge.sync.reports.svg_charts import BUCKET_COLOURS, aging_bar, aging_bar_labels
 from creditbridge.sync.web import roles, sessions, views
 from creditbridge.sync.web.auth import NotSignedIn, Refused, client_is_https, require
 from creditbridge.sync.web.listing import Column, csv_text, page_of, sorted_rows
@@ -185,7 +185,7 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
             charts = {"aging": Markup(aging_bar(figures, "dash") + aging_bar_labels(figures)),
                       "trend": Markup(trend_card(report, currency))}  # fmt: skip
         return page(request, "dashboard.html", session=session, as_of=as_of, data=data, currency=currency,
-                    currencies=currencies, charts=charts,
+                    currencies=currencies, charts=charts, colours=BUCKET_COLOURS,
                     figures=report.company(currency) if report is not None and currency else None,
                     top=report.top_overdue(currency, 10) if report is not None and currency else ())  # fmt: skip
 
@@ -213,7 +213,7 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
 
     @router.get("/approvals")
     def approvals(request: Request, session: Annotated[sessions.Session, guard("approvals.view")]) -> Response:
-        listing = _page(views.approval_rows(holder.get()), views.APPROVAL_COLUMNS, request, "id", "asc")
+        listing = _page(views.approval_rows(holder.get()), views.APPROVAL_PAGE_COLUMNS, request, "id", "asc")
         return page(request, "approvals.html", session=session, listing=listing,
                     done=request.query_params.get("done"), error=None)  # fmt: skip
 
@@ -238,7 +238,7 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
 
     async def _decision_error(request: Request, session: sessions.Session, status: int, message: str) -> Response:
         rows = await run_in_threadpool(views.approval_rows, holder.get())
-        listing = _page(rows, views.APPROVAL_COLUMNS, request, "id", "asc")
+        listing = _page(rows, views.APPROVAL_PAGE_COLUMNS, request, "id", "asc")
         return page(request, "approvals.html", status, session, listing=listing, done=None, error=message)
 
     @router.post("/approvals/{request_id}/approve")

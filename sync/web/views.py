@@ -21,6 +21,7 @@ from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
 from creditbridge.sync.collections.repository import Note, load_notes
 from creditbridge.sync.credit_decisions import StoredDecision, list_decisions
 from creditbridge.sync.reports.ar_report import ArReport, build_report
+from creditbridge.sync.reports.formats import amount_text
 from creditbridge.sync.store import Store
 from creditbridge.sync.web.listing import Column
 from creditbridge.sync.writeback import ChangeRequest, RequestStatus, list_conflicts, list_requests
@@ -122,11 +123,11 @@ def customer_360(store: Store, source: str | None, customer_id: str, as_of: date
     profile = next((p for p in ledger.profiles if p.customer_id == customer_id), None)
     items = sorted(
         (OpenItemRow(i, (as_of - i.due_date).days) for i in ledger.items
-         if i.customer_id == customer_id and i.open_amount.amount != 0),
+         if i.customer_id == customer_id and i.open_amount.amount != 0 and i.invoice_date <= as_of),
         key=lambda r: (r.item.due_date, r.item.item_id),
     )  # fmt: skip
-    payments = sorted((p for p in ledger.payments if p.customer_id == customer_id), key=lambda p: p.payment_date,
-                      reverse=True)  # fmt: skip
+    payments = sorted((p for p in ledger.payments if p.customer_id == customer_id and p.payment_date <= as_of),
+                      key=lambda p: p.payment_date, reverse=True)  # fmt: skip
     with store.engine.connect() as conn:
         notes = tuple(reversed(load_notes(conn, customer_id)))
     requests = tuple(r for r in list_requests(store, statuses=()) if r.customer_id == customer_id)
@@ -152,10 +153,36 @@ APPROVAL_COLUMNS = (
 )
 
 
+APPROVAL_PAGE_COLUMNS = (
+    Column("id", "Request", numeric=True),
+    Column("customer_id", "Customer"),
+    Column("change", "Change"),
+    Column("reason", "Reason"),
+    Column("requested_by", "Requested by"),
+    Column("requested_at", "Requested at (UTC)"),
+)
+"""The page shows these (the CSV export has every column of APPROVAL_COLUMNS)."""
+
+
+def _change_text(r: ChangeRequest) -> str:
+    parts = []
+    if r.before.credit_limit != r.wanted.credit_limit:
+        parts.append(f"limit {_limit_text(r.before.credit_limit, r.before.currency)} → "
+                     f"{_limit_text(r.wanted.credit_limit, r.wanted.currency)} {r.wanted.currency}")  # fmt: skip
+    if r.before.on_hold != r.wanted.on_hold:
+        parts.append("put on hold" if r.wanted.on_hold else "release the hold")
+    return "; ".join(parts)
+
+
+def _limit_text(limit: Decimal | None, currency: str) -> str:
+    return "no limit" if limit is None else amount_text(limit, currency)
+
+
 def approval_rows(store: Store) -> list[Mapping[str, Any]]:
     """Change requests awaiting a second person's approval."""
     return [
         {
+            "change": _change_text(r),
             "id": r.id,
             "connection": r.connection,
             "customer_id": r.customer_id,
@@ -168,7 +195,7 @@ def approval_rows(store: Store) -> list[Mapping[str, Any]]:
             "kinds": ", ".join(r.kinds),
             "reason": r.reason,
             "requested_by": r.requested_by,
-            "requested_at": r.requested_at.isoformat(timespec="minutes"),
+            "requested_at": r.requested_at.strftime("%Y-%m-%d %H:%M"),
         }
         for r in list_requests(store, statuses=(RequestStatus.PROPOSED,))
     ]
