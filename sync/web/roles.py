@@ -16,6 +16,7 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "dashboard.view": _EVERYONE,
     "customers.view": _EVERYONE,
     "customers.export": frozenset({"collector", "analyst", "approver", "admin"}),
+    "customers.note": frozenset({"collector", "analyst", "approver", "admin"}),
     "approvals.view": frozenset({"analyst", "approver", "admin"}),
     "approvals.export": frozenset({"analyst", "approver", "admin"}),
     "approvals.decide": frozenset({"approver", "admin"}),

@@ -2,7 +2,7 @@
 
 Routes (every one guarded by `auth.require` with its action in `roles.ALLOWED`, but the sign-in):
 GET/POST /login, POST /logout, GET /dashboard, GET /customers (+ /customers.csv),
-GET /customers/{id}, GET /approvals (+ /approvals.csv), POST /approvals/{id}/approve|reject,
+GET /customers/{id}, POST /customers/{id}/notes, GET /approvals (+ /approvals.csv), POST /approvals/{id}/approve|reject,
 GET /static/{app,report}.css. Pages are Jinja2 templates packaged with the app; nothing is fetched
 from elsewhere (the Content-Security-Policy says so to the browser as well).
 
@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from creditbridge.core.credit import CreditPolicy
 from creditbridge.sync import writeback
+from creditbridge.sync.collections.repository import NOTE_KINDS, add_note, customer_currency
 from creditbridge.sync.config import Config
 from creditbridge.sync.reports.formats import amount_text, bucket_label, days_text, percent_text
 from creditbridge.sync.reports.html_report import trend_card
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from creditbridge.sync.service.app import StoreHolder
 
 LOGIN_CSRF_COOKIE = "cb_login_csrf"
+MAX_NOTE_LENGTH = 4000
 _CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; " \
        "frame-ancestors 'none'"  # fmt: skip
 
@@ -210,6 +212,30 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
             return page(request, "message.html", 404, session, title="No such customer",
                         message=f"The store has no customer {customer_id!r}.")  # fmt: skip
         return page(request, "customer.html", session=session, c=found, as_of=as_of)
+
+    @router.post("/customers/{customer_id:path}/notes")
+    async def add_customer_note(customer_id: str, request: Request,
+                                session: Annotated[sessions.Session, guard("customers.note")]) -> Response:  # fmt: skip
+        form = await request.form()
+        kind, text = str(form.get("kind") or ""), str(form.get("text") or "").strip()
+        back = f"/customers/{quote(customer_id, safe='')}"
+        if kind not in NOTE_KINDS or not text or len(text) > MAX_NOTE_LENGTH:
+            message = f"A note needs a kind ({', '.join(NOTE_KINDS)}) and a text of 1 to {MAX_NOTE_LENGTH} characters."
+            return page(request, "message.html", 400, session, title="Note not added", message=message)
+
+        def write() -> bool:
+            with write_transaction(holder.get().engine) as conn:
+                if customer_currency(conn, customer_id) is None:
+                    return False
+                add_note(conn, customer_id, kind, text, owner=session.user.username)
+                record(conn, session.user.username, "note_added", "ok", reason=kind, role=session.user.role,
+                       customer_id=customer_id)  # fmt: skip
+            return True
+
+        if not await run_in_threadpool(write):
+            return page(request, "message.html", 404, session, title="No such customer",
+                        message=f"The store has no customer {customer_id!r}.")  # fmt: skip
+        return RedirectResponse(f"{back}#notes", status_code=303)
 
     @router.get("/approvals")
     def approvals(request: Request, session: Annotated[sessions.Session, guard("approvals.view")]) -> Response:

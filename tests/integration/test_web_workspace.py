@@ -25,6 +25,7 @@ from creditbridge.core.money import Money
 from creditbridge.core.ports import ProfileValues
 from creditbridge.core.writeback import WritebackPolicy
 from creditbridge.sync import writeback as wb
+from creditbridge.sync.collections.repository import Note, load_notes
 from creditbridge.sync.config import Config
 from creditbridge.sync.service.app import create_app
 from creditbridge.sync.store import Store
@@ -104,6 +105,11 @@ def request_status(store: Store, request_id: int) -> str:
         return str(conn.execute(sa.select(change_requests.c.status).where(change_requests.c.id == request_id)).scalar_one())
 
 
+def notes_of(store: Store, customer_id: str) -> list[Note]:
+    with store.engine.connect() as conn:
+        return load_notes(conn, customer_id)
+
+
 # ---------------------------------------------------------------------------------------- every role × every action
 
 PAGES = {
@@ -113,7 +119,7 @@ PAGES = {
     "approvals.view": "/approvals",
     "approvals.export": "/approvals.csv",
 }
-POSTS = {"approvals.decide": "/approvals/{id}/reject", "session.end": "/logout"}
+POSTS = {"approvals.decide": "/approvals/{id}/reject", "customers.note": "/customers/A/notes", "session.end": "/logout"}
 
 
 def test_the_matrix_names_every_action_of_the_role_table() -> None:
@@ -130,13 +136,16 @@ def test_every_role_is_allowed_or_refused_each_action_by_the_server(store: Store
         response = client.get(PAGES[action], follow_redirects=False)
     else:
         csrf = csrf_on(client.get("/dashboard").text)
-        response = client.post(POSTS[action].format(id=request_id), data={"csrf": csrf}, follow_redirects=False)
+        form = {"csrf": csrf, "kind": "call", "text": f"called by {role}1"}
+        response = client.post(POSTS[action].format(id=request_id), data=form, follow_redirects=False)
     if roles.allowed(role, action):
         assert response.status_code in (200, 303), response.text
     else:
         assert response.status_code == 403, response.text
     if action == "approvals.decide":
         assert request_status(store, request_id) == ("REJECTED" if roles.allowed(role, action) else "PROPOSED")
+    if action == "customers.note":
+        assert [n.text for n in notes_of(store, "A")] == ([f"called by {role}1"] if roles.allowed(role, action) else [])
 
 
 @SQLITE_ONLY
@@ -303,3 +312,25 @@ def test_the_customer_list_sorts_pages_and_exports_on_the_server(store: Store) -
     page = client.get(f"/customers?as_of={AS_OF}&sort=past_due&dir=desc").text
     assert page.index(">A</a>") < page.index(">B</a>")
     assert "as_of=2026-03-31" in page.split("<thead>")[1].split("</thead>")[0]  # sort links keep the date
+
+
+def test_a_collector_logs_a_call_on_the_customer_page(store: Store) -> None:
+    client = sign_in(browser(store), "collector1")
+    page = client.get(f"/customers/A?as_of={AS_OF}").text
+    response = client.post("/customers/A/notes", data={"csrf": csrf_on(page), "kind": "call",
+                                                       "text": "Promised to pay A1 on Friday"}, follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303
+    [note] = notes_of(store, "A")
+    assert (note.kind, note.text, note.owner, note.status) == ("call", "Promised to pay A1 on Friday", "collector1", "done")
+    assert ("collector1", "note_added", "ok") in audit_actions(store)
+    assert "Promised to pay A1 on Friday" in client.get("/customers/A").text
+
+
+@SQLITE_ONLY
+def test_a_note_for_an_unknown_customer_or_of_an_unknown_kind_is_refused(store: Store) -> None:
+    client = sign_in(browser(store), "collector1")
+    csrf = csrf_on(client.get("/dashboard").text)
+    unknown = client.post("/customers/ZZ/notes", data={"csrf": csrf, "kind": "call", "text": "x"})
+    wrong_kind = client.post("/customers/A/notes", data={"csrf": csrf, "kind": "gossip", "text": "x"})
+    assert (unknown.status_code, wrong_kind.status_code) == (404, 400)
+    assert notes_of(store, "A") == [] and notes_of(store, "ZZ") == []
