@@ -218,7 +218,8 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
                                 session: Annotated[sessions.Session, guard("customers.note")]) -> Response:  # fmt: skip
         form = await request.form()
         kind, text = str(form.get("kind") or ""), str(form.get("text") or "").strip()
-        back = f"/customers/{quote(customer_id, safe='')}"
+        as_of = str(form.get("as_of") or "")
+        back = f"/customers/{quote(customer_id, safe='')}" + (f"?as_of={as_of}" if _is_date(as_of) else "")
         if kind not in NOTE_KINDS or not text or len(text) > MAX_NOTE_LENGTH:
             message = f"A note needs a kind ({', '.join(NOTE_KINDS)}) and a text of 1 to {MAX_NOTE_LENGTH} characters."
             return page(request, "message.html", 400, session, title="Note not added", message=message)
@@ -285,6 +286,14 @@ def _safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return ""
     return target
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _int(text: str | None) -> int | None:

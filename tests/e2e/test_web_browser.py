@@ -2,8 +2,8 @@
 
 Users are added with `creditbridge users add --password-stdin`; `alice` (analyst) has asked to
 raise customer A's limit from 5,000 to 9,000 USD; `bob` (approver) signs in in the browser,
-looks at the dashboard and customer A, and approves the increase. The store must then hold the
-approval by bob and the outbox row with the new limit. Screenshots of every page are saved in the
+looks at the dashboard, logs a call on customer A's page and approves the increase. The store must
+then hold bob's call, the approval by bob and the outbox row with the new limit. Screenshots of every page are saved in the
 test's tmp folder (`screenshots/`) for a person to look at.
 
 The browser is Debian's `chromium` (/usr/bin/chromium, or $CREDITBRIDGE_CHROMIUM) driven by
@@ -29,6 +29,7 @@ from creditbridge.core.money import Money
 from creditbridge.core.ports import ProfileValues
 from creditbridge.core.writeback import WritebackPolicy
 from creditbridge.sync import writeback as wb
+from creditbridge.sync.collections.repository import load_notes
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.writeback_tables import approvals, change_requests
 
@@ -108,7 +109,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
         log.close()
 
 
-def test_a_second_user_approves_a_limit_increase_in_the_browser(
+def test_a_second_user_logs_a_call_and_approves_a_limit_increase_in_the_browser(
     browser_page: Any, served: tuple[str, str], tmp_path: Path
 ) -> None:
     base, store_url = served
@@ -139,6 +140,11 @@ def test_a_second_user_approves_a_limit_increase_in_the_browser(
     page.click("table.data a[href^='/customers/A?']")
     page.wait_for_url(f"{base}/customers/A*")
     assert "Acme & Sons" in page.inner_text("h1")
+    page.select_option("select[name=kind]", "call")
+    page.fill("input[name=text]", "Spoke to accounts payable: A1 is paid on Friday")
+    page.click("#notes button")
+    page.wait_for_url(f"{base}/customers/A?as_of={AS_OF}#notes")
+    assert "Spoke to accounts payable" in page.inner_text("#notes")
     page.screenshot(path=str(shots / "04-customer.png"), full_page=True)
 
     page.click("nav.mainnav >> text=Approvals")
@@ -154,8 +160,10 @@ def test_a_second_user_approves_a_limit_increase_in_the_browser(
         status = conn.execute(sa.select(change_requests.c.status).where(change_requests.c.id == request_id)).scalar_one()
         decision = conn.execute(sa.select(approvals.c.approver, approvals.c.decision, approvals.c.comment)).one()
         rows = wb.list_rows(store.engine, "erp1")
+        notes = load_notes(conn, "A")
     assert status == "APPROVED"
     assert tuple(decision) == ("bob", "APPROVED", "paid early for two years")
     assert [(r.customer_id, r.wanted.credit_limit) for r in rows] == [("A", Decimal("9000"))]
+    assert [(n.kind, n.owner) for n in notes] == [("call", "bob")]
     assert sorted(p.name for p in shots.iterdir()) == [f"0{i}-{n}.png" for i, n in enumerate(
         ("login", "dashboard", "customers", "customer", "approvals", "approved"), start=1)]  # fmt: skip
