@@ -10,6 +10,7 @@ No `from __future__ import annotations` here: FastAPI must evaluate the routes' 
 Depends(...)]` parameters at definition time, where the closures they name are in scope.
 """
 
+import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -241,8 +242,9 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
     @router.get("/approvals")
     def approvals(request: Request, session: Annotated[sessions.Session, guard("approvals.view")]) -> Response:
         listing = _page(views.approval_rows(holder.get()), views.APPROVAL_PAGE_COLUMNS, request, "id", "asc")
+        done = re.fullmatch(r"(approved|rejected)-(\d+)", request.query_params.get("done") or "")
         return page(request, "approvals.html", session=session, listing=listing,
-                    done=request.query_params.get("done"), error=None)  # fmt: skip
+                    done=done.groups() if done else None, error=None)  # fmt: skip
 
     @router.get("/approvals.csv")
     def approvals_csv(request: Request, _session: Annotated[sessions.Session, guard("approvals.export")]) -> Response:

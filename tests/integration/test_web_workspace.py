@@ -219,6 +219,8 @@ def test_a_second_approver_approves_and_the_store_and_audit_say_who(store: Store
     assert ("approver2", "approved", "APPROVED") in audit_actions(store)
     assert wb.list_rows(store.engine, "erp1")[0].wanted.credit_limit == Decimal("9000")
     assert wb.audit.verify_chain(store.engine).ok
+    assert f"Request {request_id} approved. It is queued for the ERP" in client.get(response.headers["location"]).text
+    assert client.get("/approvals?done=nonsense").status_code == 200
 
 
 # ---------------------------------------------------------------------------------------- sign-in
