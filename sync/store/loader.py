@@ -78,13 +78,21 @@ class Versions:
 
 
 def _read(
-    conn: sa.Connection, versions: Versions, sources: Sequence[str], table: str, columns: Sequence[ReadColumn]
+    conn: sa.Connection,
+    versions: Versions,
+    sources: Sequence[str],
+    table: str,
+    columns: Sequence[ReadColumn],
+    customer_id: str | None = None,
 ) -> pl.DataFrame:
-    """The chosen versions of `table` for `sources`, concatenated, with a `source` column."""
+    """The chosen versions of `table` for `sources` (of one customer when given), concatenated, with a `source`
+    column."""
     io = bulk_io(conn)
     frames = [pl.DataFrame(schema={c.name: c.dtype for c in columns}).with_columns(pl.lit("").alias("source"))]
     for source in sources:
         where, params = versions.where(source, io.placeholder)
+        if customer_id is not None:
+            where, params = f"{where} AND customer_id = {io.placeholder}", (*params, customer_id)
         frame = io.read(conn, columns, f"FROM {table} WHERE {where}", params)
         frames.append(frame.with_columns(pl.lit(source, pl.Utf8).alias("source")))
     return pl.concat(frames)
@@ -219,6 +227,32 @@ def load_ledger(engine: sa.Engine, source: str | None, known_at: datetime | None
         writeoffs=tuple(
             WriteOff(w["item_id"], w["written_off_on"], _money(w["amount"], w["currency"]), w["reason"])
             for w in frames[WRITEOFFS.attribute].sort("item_id", "seq").rows(named=True)
+        ),
+        orders=tuple(_order(o) for o in frames[ORDERS.attribute].sort("order_number").rows(named=True)),
+    )
+
+
+def load_customer_ledger(engine: sa.Engine, customer_id: str, source: str | None,
+                         known_at: datetime | None = None) -> Ledger:  # fmt: skip
+    """One customer's part of the ledger: the customer, its credit profile, items, payments (without their
+    applications) and orders, read by customer id (for a page about one customer of a large ledger)."""
+    wanted = (CUSTOMERS, INVOICES, PAYMENTS, ORDERS)
+    with engine.connect() as conn:
+        versions = Versions(conn, source, known_at)
+        frames = {e.attribute: _read(conn, versions, versions.sources, e.table, _all_columns(e), customer_id)
+                  for e in wanted}  # fmt: skip
+        pulled_profiles = _read(conn, versions, versions.sources, CREDIT_PROFILES.table, _all_columns(CREDIT_PROFILES),
+                                customer_id)  # fmt: skip
+    _refuse_collisions(frames["customers"], "customer_id", "customer", versions)
+    customers = frames[CUSTOMERS.attribute].sort("customer_id").rows(named=True)
+    return Ledger(
+        customers=tuple(_customer(c) for c in customers),
+        profiles=_profiles(customers, pulled_profiles),
+        items=tuple(_item(i) for i in frames[INVOICES.attribute].sort("item_id").rows(named=True)),
+        payments=tuple(
+            Payment(p["payment_id"], p["customer_id"], p["payment_date"], _money(p["amount"], p["currency"]),
+                    p["reference"])
+            for p in frames[PAYMENTS.attribute].sort("payment_id").rows(named=True)
         ),
         orders=tuple(_order(o) for o in frames[ORDERS.attribute].sort("order_number").rows(named=True)),
     )

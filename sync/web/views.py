@@ -23,6 +23,7 @@ from creditbridge.sync.credit_decisions import StoredDecision, list_decisions
 from creditbridge.sync.reports.ar_report import ArReport, build_report
 from creditbridge.sync.reports.formats import amount_text
 from creditbridge.sync.store import Store
+from creditbridge.sync.store.loader import load_customer_ledger
 from creditbridge.sync.web.listing import Column
 from creditbridge.sync.writeback import ChangeRequest, RequestStatus, list_conflicts, list_requests
 
@@ -118,7 +119,7 @@ def customer_360(store: Store, source: str | None, customer_id: str, as_of: date
     if view is None:
         return None
     check = check_order_in(view, customer_id, Decimal(0), None, as_of, policy)
-    ledger = store.load_ledger(source)
+    ledger = load_customer_ledger(store.engine, customer_id, source)
     customer = next(c for c in ledger.customers if c.customer_id == customer_id)
     profile = next((p for p in ledger.profiles if p.customer_id == customer_id), None)
     items = sorted(

@@ -303,6 +303,8 @@ def test_the_customer_page_shows_the_credit_checks_exposure_and_the_open_items(s
     for item in ("A1", "A2", "A3"):
         assert f"<td>{item}</td>" in page
     assert "<td>A4</td>" not in page  # paid in full
+    assert "<td>B1</td>" not in page and "<td>P3</td>" not in page  # another customer's invoice and payment
+    assert "<td>P1</td>" in page
 
 
 @SQLITE_ONLY
