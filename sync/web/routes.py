@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
@@ -29,9 +29,11 @@ from creditbridge.core.credit import CreditPolicy
 from creditbridge.sync import writeback
 from creditbridge.sync.collections.repository import NOTE_KINDS, add_note, customer_currency
 from creditbridge.sync.config import Config
+from creditbridge.sync.logs import get_logger
 from creditbridge.sync.reports.formats import amount_text, bucket_label, days_text, percent_text
 from creditbridge.sync.reports.html_report import trend_card
 from creditbridge.sync.reports.svg_charts import BUCKET_COLOURS, aging_bar, aging_bar_labels
+from creditbridge.sync.store import StoreError
 from creditbridge.sync.web import roles, sessions, views
 from creditbridge.sync.web.auth import NotSignedIn, Refused, client_is_https, require
 from creditbridge.sync.web.listing import Column, csv_text, page_of, sorted_rows
@@ -41,6 +43,7 @@ from creditbridge.sync.writeback.transactions import write_transaction
 if TYPE_CHECKING:
     from creditbridge.sync.service.app import StoreHolder
 
+_log = get_logger(__name__)
 LOGIN_CSRF_COOKIE = "cb_login_csrf"
 MAX_NOTE_LENGTH = 4000
 _CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; " \
@@ -115,6 +118,17 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
     async def refused(request: Request, exc: Refused) -> Response:
         found = await run_in_threadpool(sessions.find, holder.get().engine, request.cookies.get(sessions.COOKIE))
         return page(request, "message.html", 403, found, title="Not allowed", message=str(exc))
+
+    async def store_failed(request: Request, exc: Exception) -> Response:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        _log.error("web.store_error", path=request.url.path, error=reason)
+        if request.url.path.startswith(("/webhooks/", "/credit/", "/health")):  # the JSON API's callers read JSON
+            return JSONResponse({"error": "the store is unavailable"}, status_code=503)
+        message = f"{reason}. Try again in a moment, or ask an administrator."
+        return page(request, "message.html", 503, title="The store is unavailable", message=message)
+
+    app.add_exception_handler(StoreError, store_failed)
+    app.add_exception_handler(sa.exc.OperationalError, store_failed)
 
     @router.get("/", response_class=HTMLResponse)
     def home() -> Response:

@@ -338,3 +338,11 @@ def test_a_note_for_an_unknown_customer_or_of_an_unknown_kind_is_refused(store: 
     wrong_kind = client.post("/customers/A/notes", data={"csrf": csrf, "kind": "gossip", "text": "x"})
     assert (unknown.status_code, wrong_kind.status_code) == (404, 400)
     assert notes_of(store, "A") == [] and notes_of(store, "ZZ") == []
+
+
+@SQLITE_ONLY
+def test_a_store_that_cannot_answer_shows_a_503_page_not_a_traceback(store: Store) -> None:
+    store.import_ledger(read_ledger(FIXTURE), source="erp2")  # customer A now exists in two sources
+    response = sign_in(browser(store), "viewer1").get(f"/customers/A?as_of={AS_OF}")
+    assert response.status_code == 503
+    assert "exists in more than one source" in response.text and "Traceback" not in response.text
