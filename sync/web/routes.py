@@ -191,7 +191,7 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
     @router.get("/dashboard")
     def dashboard(request: Request, session: Annotated[sessions.Session, guard("dashboard.view")]) -> Response:
         as_of = as_of_of(request)
-        data = views.dashboard(holder.get(), source, as_of)
+        data = views.dashboard(holder.get(), source, as_of, config)
         report = data.report
         currencies = report.currencies if report is not None else ()
         currency = request.query_params.get("currency")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +19,11 @@ from creditbridge.core.credit import CreditPolicy, OrderDecision, check_order_in
 from creditbridge.core.model import CreditProfile, Customer, OpenItem, Payment
 from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
 from creditbridge.sync.collections.repository import Note, load_notes
+from creditbridge.sync.config import Config
 from creditbridge.sync.credit_decisions import StoredDecision, list_decisions
 from creditbridge.sync.reports.ar_report import ArReport, build_report
 from creditbridge.sync.reports.formats import amount_text
+from creditbridge.sync.scheduling.status import Status, gather
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.loader import load_customer_ledger
 from creditbridge.sync.web.listing import Column
@@ -42,6 +44,8 @@ class WaitingWork:
 class Dashboard:
     report: ArReport | None
     waiting: WaitingWork
+    sync: Status
+    """`creditbridge status`: per connection its last job runs and pull cursor, and what needs a person."""
 
 
 def kpi_report(store: Store, source: str | None, as_of: date, period_days: int = 90) -> ArReport | None:
@@ -50,7 +54,7 @@ def kpi_report(store: Store, source: str | None, as_of: date, period_days: int =
     return build_report(columns, as_of, period_days) if columns.n_items else None
 
 
-def dashboard(store: Store, source: str | None, as_of: date, period_days: int = 90) -> Dashboard:
+def dashboard(store: Store, source: str | None, as_of: date, config: Config, period_days: int = 90) -> Dashboard:
     report = kpi_report(store, source, as_of, period_days)
     with store.engine.connect() as conn:
         open_tasks = sum(1 for n in load_notes(conn) if n.status == "open" and n.kind == "call")
@@ -60,7 +64,7 @@ def dashboard(store: Store, source: str | None, as_of: date, period_days: int = 
         cashapp_exceptions=len(cashapp_exceptions(store)),
         open_call_tasks=open_tasks,
     )
-    return Dashboard(report, waiting)
+    return Dashboard(report, waiting, gather(config, store, datetime.now(UTC)))
 
 
 CUSTOMER_COLUMNS = (

@@ -26,7 +26,7 @@ from creditbridge.core.ports import ProfileValues
 from creditbridge.core.writeback import WritebackPolicy
 from creditbridge.sync import writeback as wb
 from creditbridge.sync.collections.repository import Note, load_notes
-from creditbridge.sync.config import Config
+from creditbridge.sync.config import Config, ConnectionConfig
 from creditbridge.sync.service.app import create_app
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.writeback_tables import audit_log, change_requests
@@ -346,3 +346,16 @@ def test_a_store_that_cannot_answer_shows_a_503_page_not_a_traceback(store: Stor
     response = sign_in(browser(store), "viewer1").get(f"/customers/A?as_of={AS_OF}")
     assert response.status_code == 503
     assert "exists in more than one source" in response.text and "Traceback" not in response.text
+
+
+@SQLITE_ONLY
+def test_the_dashboard_shows_what_waits_and_the_sync_status_of_each_connection(store: Store) -> None:
+    request_increase(store)
+    config = Config(store_url=store.url, connections=[ConnectionConfig(name="erp1", erp="files", options={"folder": str(FIXTURE)})])
+    client = sign_in(TestClient(create_app(config, store=store)), "viewer1")
+    page = client.get(f"/dashboard?as_of={AS_OF}").text
+    assert "<b>1</b><span>approvals waiting</span>" in page
+    assert "erp1: 1 change(s) waiting for approval" in page
+    sync_card = page.split("Sync status")[1].split("</section>")[0]
+    assert "<td>erp1</td>" in sync_card and "never" in sync_card and "no runs yet" in sync_card
+    assert "Countback DSO" in page and "Bad-debt ratio" in page.replace("BAD-DEBT", "Bad-debt")
