@@ -20,6 +20,8 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "approvals.view": frozenset({"analyst", "approver", "admin"}),
     "approvals.export": frozenset({"analyst", "approver", "admin"}),
     "approvals.decide": frozenset({"approver", "admin"}),
+    "cashapp.view": _EVERYONE,
+    "cashapp.decide": frozenset({"collector", "analyst", "approver", "admin"}),
     "session.end": _EVERYONE,
 }
 """Action -> the roles allowed to do it."""

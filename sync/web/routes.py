@@ -2,9 +2,10 @@
 
 Routes (every one guarded by `auth.require` with its action in `roles.ALLOWED`, but the sign-in):
 GET/POST /login, POST /logout, GET /dashboard, GET /customers (+ /customers.csv),
-GET /customers/{id}, POST /customers/{id}/notes, GET /approvals (+ /approvals.csv), POST /approvals/{id}/approve|reject,
-GET /static/{app,report}.css. Pages are Jinja2 templates packaged with the app; nothing is fetched
-from elsewhere (the Content-Security-Policy says so to the browser as well).
+GET /customers/{id}, POST /customers/{id}/notes, GET /cashapp, POST /cashapp/{payment},
+GET /approvals (+ /approvals.csv), POST /approvals/{id}/approve|reject, GET /static/{app,report}.css.
+Pages are Jinja2 templates packaged with the app; nothing is fetched from elsewhere (the
+Content-Security-Policy says so to the browser as well).
 
 No `from __future__ import annotations` here: FastAPI must evaluate the routes' `Annotated[...,
 Depends(...)]` parameters at definition time, where the closures they name are in scope.
@@ -14,6 +15,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
@@ -26,7 +28,10 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from creditbridge.core.credit import CreditPolicy
+from creditbridge.core.money import MoneyError, parse_decimal
 from creditbridge.sync import writeback
+from creditbridge.sync.cashapp.job import CashappError, confirm_payment, reject_payment
+from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
 from creditbridge.sync.collections.repository import NOTE_KINDS, add_note, customer_currency
 from creditbridge.sync.config import Config
 from creditbridge.sync.logs import get_logger
@@ -253,6 +258,31 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
                         message=f"The store has no customer {customer_id!r}.")  # fmt: skip
         return RedirectResponse(f"{back}#notes", status_code=303)
 
+    @router.get("/cashapp")
+    def cashapp(request: Request, session: Annotated[sessions.Session, guard("cashapp.view")]) -> Response:
+        rows = cashapp_exceptions(holder.get())
+        return page(request, "cashapp.html", session=session, rows=rows, error=None,
+                    done=request.query_params.get("done"))  # fmt: skip
+
+    @router.post("/cashapp/{payment_id}")
+    async def cashapp_decide(payment_id: str, request: Request,
+                             session: Annotated[sessions.Session, guard("cashapp.decide")]) -> Response:  # fmt: skip
+        form = await request.form()
+        action, user = str(form.get("action") or ""), session.user.username
+        try:
+            allocations = _allocations(str(form.get("invoices") or "")) if action == "apply" else None
+            if action == "reject":
+                await run_in_threadpool(reject_payment, holder.get(), payment_id, user)
+            elif action in ("confirm", "apply"):
+                await run_in_threadpool(confirm_payment, holder.get(), payment_id, user, allocations)
+            else:
+                raise CashappError(f"unknown action {action!r}")
+        except CashappError as exc:
+            rows = await run_in_threadpool(cashapp_exceptions, holder.get())
+            return page(request, "cashapp.html", 400, session, rows=rows, error=str(exc), done=None)
+        await run_in_threadpool(audit, user, f"cashapp_{action}", "ok", payment_id, session.user.role)
+        return RedirectResponse(f"/cashapp?done={quote(payment_id, safe='')}", status_code=303)
+
     @router.get("/approvals")
     def approvals(request: Request, session: Annotated[sessions.Session, guard("approvals.view")]) -> Response:
         listing = _page(views.approval_rows(holder.get()), views.APPROVAL_PAGE_COLUMNS, request, "id", "asc")
@@ -302,6 +332,24 @@ def _safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return ""
     return target
+
+
+def _allocations(text: str) -> list[tuple[str, Decimal]]:
+    """'INV-1:100.00, INV-2:20' -> [(INV-1, 100.00), (INV-2, 20)]; `CashappError` naming what is wrong."""
+    found = []
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not part:
+            continue
+        invoice, _, amount = part.rpartition(":")
+        try:
+            found.append((invoice.strip(), parse_decimal(amount.strip())))
+        except MoneyError:
+            raise CashappError(f"{part!r} is not INVOICE:AMOUNT") from None
+        if not invoice.strip():
+            raise CashappError(f"{part!r} is not INVOICE:AMOUNT")
+    if not found:
+        raise CashappError("name the invoices as INVOICE:AMOUNT, separated by commas")
+    return found
 
 
 def _is_date(text: str) -> bool:

@@ -25,10 +25,13 @@ from creditbridge.core.money import Money
 from creditbridge.core.ports import ProfileValues
 from creditbridge.core.writeback import WritebackPolicy
 from creditbridge.sync import writeback as wb
+from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
+from creditbridge.sync.cashapp.job import run_cashapp_job
 from creditbridge.sync.collections.repository import Note, load_notes
 from creditbridge.sync.config import Config, ConnectionConfig
 from creditbridge.sync.service.app import create_app
 from creditbridge.sync.store import Store
+from creditbridge.sync.store.cashapp_tables import cashapp_payments
 from creditbridge.sync.store.writeback_tables import audit_log, change_requests
 from creditbridge.sync.web import roles, users
 from creditbridge.sync.web.sessions import LoginLimiter
@@ -118,8 +121,10 @@ PAGES = {
     "customers.export": f"/customers.csv?as_of={AS_OF}",
     "approvals.view": "/approvals",
     "approvals.export": "/approvals.csv",
+    "cashapp.view": "/cashapp",
 }
-POSTS = {"approvals.decide": "/approvals/{id}/reject", "customers.note": "/customers/A/notes", "session.end": "/logout"}
+POSTS = {"approvals.decide": "/approvals/{id}/reject", "customers.note": "/customers/A/notes",
+         "cashapp.decide": "/cashapp/NO-SUCH-PAYMENT", "session.end": "/logout"}
 
 
 def test_the_matrix_names_every_action_of_the_role_table() -> None:
@@ -136,9 +141,11 @@ def test_every_role_is_allowed_or_refused_each_action_by_the_server(store: Store
         response = client.get(PAGES[action], follow_redirects=False)
     else:
         csrf = csrf_on(client.get("/dashboard").text)
-        form = {"csrf": csrf, "kind": "call", "text": f"called by {role}1"}
+        form = {"csrf": csrf, "kind": "call", "text": f"called by {role}1", "action": "reject"}
         response = client.post(POSTS[action].format(id=request_id), data=form, follow_redirects=False)
-    if roles.allowed(role, action):
+    if roles.allowed(role, action) and action == "cashapp.decide":
+        assert response.status_code == 400 and "NO-SUCH-PAYMENT" in response.text  # allowed: the payment is unknown
+    elif roles.allowed(role, action):
         assert response.status_code in (200, 303), response.text
     else:
         assert response.status_code == 403, response.text
@@ -359,3 +366,28 @@ def test_the_dashboard_shows_what_waits_and_the_sync_status_of_each_connection(s
     sync_card = page.split("Sync status")[1].split("</section>")[0]
     assert "<td>erp1</td>" in sync_card and "never" in sync_card and "no runs yet" in sync_card
     assert "Countback DSO" in page and "Bad-debt ratio" in page.replace("BAD-DEBT", "Bad-debt")
+
+
+CASHAPP = Path(__file__).resolve().parents[1] / "fixtures" / "cashapp"
+
+
+def test_a_collector_applies_an_unidentified_payment_and_the_matcher_learns_the_payer(store_url: str) -> None:
+    with Store.open(store_url) as cash_store:
+        cash_store.import_ledger(read_ledger(CASHAPP / "ledger"))
+        add_user(cash_store.engine, "collector1", password_of("collector1"), "collector", actor="test")
+        run_cashapp_job(cash_store, CASHAPP / "statement.xml")  # BR-4, 512.00 from "Zeta Unknown Ltd", unapplied
+        client = sign_in(browser(cash_store), "collector1")
+        page = client.get("/cashapp").text
+        assert "BR-4" in page and "Zeta Unknown Ltd" in page and "payer not identified" in page
+        bad = client.post("/cashapp/BR-4", data={"csrf": csrf_on(page), "action": "apply", "invoices": "RE-2026-10018"})
+        assert bad.status_code == 400 and "is not INVOICE:AMOUNT" in bad.text
+        done = client.post("/cashapp/BR-4", data={"csrf": csrf_on(page), "action": "apply",
+                                                  "invoices": "RE-2026-10018:512.00"}, follow_redirects=False)  # fmt: skip
+        assert done.status_code == 303
+        assert cashapp_exceptions(cash_store) == []
+        with cash_store.engine.connect() as conn:
+            row = conn.execute(sa.select(cashapp_payments.c.status, cashapp_payments.c.decided_by)
+                               .where(cashapp_payments.c.payment_id == "BR-4")).one()  # fmt: skip
+        assert tuple(row) == ("confirmed", "collector1")
+        assert ("collector1", "cashapp_apply", "ok") in audit_actions(cash_store)
+        assert "No payment is waiting for a person" in client.get("/cashapp").text
