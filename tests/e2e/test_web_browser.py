@@ -46,7 +46,7 @@ pytestmark = pytest.mark.slow
 def chromium_path() -> str:
     found = os.environ.get("CREDITBRIDGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(found).exists():
-        pytest.skip("no Chromium at /usr/bin/chromium: install Debian's `chromium` package (apt-get install -y chromium)")
+        pytest.skip(f"no Chromium at {found}: install Debian's `chromium` package (apt-get install -y chromium)")
     return found
 
 
