@@ -62,7 +62,8 @@ def serve_command(
                      "else the built-in)."),
     ] = None,
 ) -> None:
-    """Run the HTTP service: /health, POST /credit/check and the QuickBooks webhook receiver, draining the queue."""
+    """Run the HTTP service: /health, POST /credit/check, the QuickBooks webhook receiver (draining its queue) and the
+    web workspace for credit staff (sign in at /login; add users with `creditbridge users add`)."""
     from creditbridge.sync.commands.credit_commands import load_credit_policy
     from creditbridge.sync.service.server import run_server
     from creditbridge.sync.store import StoreError

@@ -7,6 +7,7 @@ Every change is written to the audit log with the user who made it, in the same 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +26,12 @@ AUDIT_CONNECTION = "web"
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for an unknown user name (made on first use: a hash costs ~0.1 s)."""
+    return _hasher.hash("not a password of anyone")
 
 
 class UserError(ValueError):
@@ -104,7 +110,7 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> User | None
     with engine.connect() as conn:
         row = conn.execute(sa.select(web_users).where(web_users.c.username == username)).first()
     try:
-        _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        _hasher.verify(row.password_hash if row is not None else _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if row is None:
