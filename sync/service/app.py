@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from creditbridge.core.credit import CreditPolicy
+from creditbridge.core.credit.policy import Policy
 from creditbridge.sync.composition import open_store
 from creditbridge.sync.config import Config, ConnectionConfig
 from creditbridge.sync.logs import get_logger
@@ -74,7 +74,7 @@ def create_app(
     *,
     store: Store | None = None,
     on_enqueued: Callable[[], None] | None = None,
-    policy: CreditPolicy | None = None,
+    policy: Policy | None = None,
 ) -> FastAPI:
     """The service for `config`; `store` if already open (else opened on first use, closed at shutdown).
 
