@@ -118,7 +118,7 @@ def test_on_the_store_after_import(tmp_path: Path) -> None:
     assert (stored["kind"], stored["decision"], stored["customer_id"], stored["source"]) == ("order_check", "warn", "A", "erp1")
     assert stored["reproduced"] is True, "the check decided again from its stored view gives the same answer"
     assert stored["inputs"]["exposures"] == [{"customer_id": "A", "currency": "USD", "open_ar": "600.0000",
-                                               "open_orders": "700.0000", "past_due": "0.0000", "oldest_past_due_days": 0}]
+                                               "open_orders": "700.0000", "past_due": "600.0000", "oldest_past_due_days": 30}]
     missing = run("credit", "check", *args, "--source", "other", "--format", "json")
     assert missing.returncode == 2 and "no customer 'A'" in missing.stderr
 
