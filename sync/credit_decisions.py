@@ -1,4 +1,4 @@
-"""Storing credit decisions (applications, reviews) with their inputs and policy, and reading them back.
+"""Storing credit decisions (applications, reviews, store-mode order checks) with inputs and policy; reading them.
 
 Why one insert with the policy: a decision row names its policy by version and the policy's text
 is kept once in `credit_policies`, so `creditbridge credit decisions show ID` can replay it.
@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from creditbridge.core.credit.order_check import ExposureView, OrderDecision
 from creditbridge.core.credit.policy import Policy
 from creditbridge.sync.store.credit_tables import credit_decisions, credit_policies
 from creditbridge.sync.writeback.records import to_db_time, utc_now
@@ -159,4 +160,20 @@ def _stored(row: sa.RowMapping) -> StoredDecision:
         decided_by=row["decided_by"], decision=row["decision"], score=row["score"], risk_class=row["risk_class"],
         recommended_limit=row["recommended_limit"], currency=row["currency"], policy_version=row["policy_version"],
         inputs=row["inputs"], result=row["result"], request_id=row["request_id"],
+    )  # fmt: skip
+
+
+def record_order_check(
+    conn: sa.Connection, policy: Policy, view: ExposureView, decision: OrderDecision, amount: Decimal,
+    currency: str | None, *, decided_by: str, source: str | None,
+) -> int:  # fmt: skip
+    """Keep an order check with the view it looked at (replayable by `credit decisions show`); returns its id."""
+    from creditbridge.core.credit.order_record import order_check_inputs
+
+    limit = decision.credit_limit
+    return record_decision(
+        conn, policy, kind="order_check", decided_by=decided_by, decision=decision.decision, as_of=decision.as_of,
+        inputs=order_check_inputs(view, decision, amount, currency), result=decision.as_dict(), source=source,
+        customer_id=decision.customer_id, recommended_limit=None if limit is None else limit.amount,
+        currency=decision.exposure.currency,
     )  # fmt: skip

@@ -29,7 +29,7 @@ from typing import Any
 
 from creditbridge.core.columns import columns_from_ledger
 from creditbridge.core.credit.limits import LimitMethod, months_of_purchases, recommend
-from creditbridge.core.credit.policy import Policy
+from creditbridge.core.credit.policy import Policy, RiskClass
 from creditbridge.core.credit.scorecard import ScoreResult, score
 from creditbridge.core.kpis.engine import compute_kpis
 from creditbridge.core.model import CreditProfile, DocType, Ledger, Reason
@@ -246,7 +246,8 @@ def review_one(
         method = months_of_purchases(policy.limits, seen.sales_12_months)
         methods = (method,)
         found = recommend(policy.limits, risk_class, methods)
-        new_limit = _proposed_limit(policy, current.credit_limit, found.recommended, reasons, currency)
+        target = _kept_unless_risky(risk_class, current.credit_limit, found.recommended, reasons, currency)
+        new_limit = _proposed_limit(policy, current.credit_limit, target, reasons, currency)
     elif (limit_currency == currency and current.credit_limit is not None and risk_class.max_limit is not None
           and current.credit_limit > risk_class.max_limit):  # fmt: skip
         # no sales to size a need: only the class cap applies
@@ -297,6 +298,27 @@ def replay_review(policy: Policy, inputs: Mapping[str, Any]) -> ReviewProposal:
     limit = number(p["credit_limit"])
     profile = CreditProfile(cid, None if limit is None else Money(limit, str(p["currency"])), bool(p["on_hold"]))
     return review_one(policy, profile, currency, seen, exposure)
+
+
+def _kept_unless_risky(
+    risk_class: RiskClass, current: Decimal | None, needed: Decimal, reasons: list[Reason], currency: str
+) -> Decimal:
+    """The needs-based figure, except that a customer of a class the policy approves keeps a higher limit.
+
+    Why: a needs-based limit (months of our sales) sizes what a customer buys, not how risky it is. Cutting
+    the limit of a customer who pays well because it bought less lately would hold its next big order for
+    nothing; decreases come from risk (a class that reviews or declines) or from the class's cap.
+    """
+    if current is None or needed >= current or risk_class.decision != "approve":
+        return needed
+    kept = current if risk_class.max_limit is None else min(current, risk_class.max_limit)
+    if kept > needed:
+        reasons.append(Reason(
+            "limit_kept",
+            f"needs-based limit {needed} {currency} is below the limit, but risk class {risk_class.name} keeps it",
+            (("current", str(current)), ("needs_based", str(needed)), ("risk_class", risk_class.name)),
+        ))  # fmt: skip
+    return max(kept, needed)
 
 
 def _proposed_limit(

@@ -27,12 +27,14 @@ from creditbridge.core.cashapp import (
     Decision,
     MatchMemory,
     MatchPolicy,
+    Residual,
     learn_confirmation,
     learn_rejection,
 )
 from creditbridge.core.model import BankTransaction, Ledger, MatchProposal, Reason, RemittanceLine
 from creditbridge.core.money import Money, from_units, to_units
 from creditbridge.sync.cashapp.matching import MatchSummary, match_statement, read_statement_file, summarise
+from creditbridge.sync.cashapp.short_pays import open_short_pay_disputes
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.cashapp_tables import (
     cashapp_allocations,
@@ -97,8 +99,12 @@ def run_cashapp_job(
         except sa.exc.IntegrityError:  # the same file, run concurrently: the other run stored it
             conn.rollback()
             return run_cashapp_job(store, statement_path, policy, source, progress, lockbox_layout)
+        items = {i.item_id: i for i in ledger.items}
         for match in matches:
             _insert_match(conn, int(statement_row), match)
+            if match.decision is Decision.AUTO and match.residual is Residual.SHORT_PAY:
+                open_short_pay_disputes(conn, items, match.payment_id, match.transaction.booked_on,
+                                        [(i, a.amount) for i, a in match.allocations])  # fmt: skip
     return CashappRun(int(statement_row), True, summary)
 
 
@@ -408,6 +414,8 @@ def confirm_payment(
             .where(cashapp_payments.c.id == row.id)
             .values(status="confirmed", customer_id=customer, decided_by=user, decided_at=_now())
         )
+        if row.residual == str(Residual.SHORT_PAY):
+            open_short_pay_disputes(conn, ledger_items, payment_id, row.booked_on, allocations)
         if customer is not None:
             learned = learn_confirmation(MatchMemory(), _transaction(row), customer, [i for i, _ in allocations])
             _remember(conn, learned, row.id, user)

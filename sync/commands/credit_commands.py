@@ -2,7 +2,8 @@
 
 Works off a ledger folder (`--ledger DIR`, no store or config needed) or the store (`--store URL`,
 optionally one `--source`). The rules are core.credit's (`check_order`); the JSON is the same as
-the service's `POST /credit/check`.
+the service's `POST /credit/check`. In store mode the decision is kept with the view it looked at
+and the policy version (`decision_id`; `creditbridge credit decisions show ID` replays it).
 
 Exit codes: 0 a decision was made (whatever it is); 2 the command line is wrong (unknown
 customer, another currency, a bad amount or date); 3 the store failed.
@@ -10,8 +11,11 @@ customer, another currency, a bad amount or date); 3 the store failed.
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,11 +26,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from creditbridge.core.credit import CreditCheckError, OrderDecision, check_order_in
+from creditbridge.core.credit import CreditCheckError, ExposureView, OrderDecision, check_order_in
 from creditbridge.core.money import MoneyError, parse_decimal
 
 if TYPE_CHECKING:
-    from creditbridge.core.credit import ExposureView
     from creditbridge.core.credit.policy import Policy
     from creditbridge.core.model import Ledger
 
@@ -85,10 +88,34 @@ def check_command(
         decision = check_order_in(records, customer, value, currency, check_date, policy.order_check)
     except CreditCheckError as exc:
         raise _fail(str(exc)) from None
+    body = decision.as_dict()
+    if isinstance(records, ExposureView):  # store mode: the decision is kept, replayable
+        body["decision_id"] = _record(store, source, policy, records, decision, value, currency)
     if output_format is CheckFormat.json:
-        sys.stdout.write(to_json(decision) + "\n")
+        sys.stdout.write(simplejson.dumps(body, use_decimal=True, indent=2) + "\n")
     else:
         _out.print(decision_table(decision))
+        if "decision_id" in body:
+            _err.print(f"kept as credit decision {body['decision_id']} (creditbridge credit decisions show "
+                       f"{body['decision_id']})", highlight=False)  # fmt: skip
+
+
+def _record(
+    store: str | None, source: str | None, policy: Policy, view: ExposureView, decision: OrderDecision,
+    amount: Decimal, currency: str | None,
+) -> int:  # fmt: skip
+    """Keep the store-mode check in the store's credit decisions; its id."""
+    from creditbridge.sync.credit_decisions import record_order_check
+    from creditbridge.sync.settings import store_url_from_env
+    from creditbridge.sync.store import Store, StoreError
+
+    user = os.environ.get("CREDITBRIDGE_USER") or getpass.getuser()
+    try:
+        with Store.open(store or store_url_from_env()) as opened, opened.engine.begin() as conn:
+            return record_order_check(conn, policy, view, decision, amount, currency,
+                                      decided_by=f"{user} (creditbridge credit check)", source=source)  # fmt: skip
+    except StoreError as exc:
+        raise _fail(str(exc), 3) from None
 
 
 def load_credit_policy(path: Path | None) -> Policy:

@@ -354,7 +354,7 @@ def _limit_text(value: Decimal | None) -> str:
 @decisions_app.command("list")
 def decisions_list(
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's decisions.")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="application or review.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="application, review or order_check.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first.")] = 50,
     output_format: FormatOption = Format.table,
     store: StoreOption = None,
@@ -408,6 +408,12 @@ def decisions_show(
         again = replay_review(parse_policy(policy_text), decision.inputs)
         stored = {k: v for k, v in decision.result.items() if k != "note"}
         body["reproduced"] = plain_json(again.as_dict()) == stored
+    elif decision.kind == "order_check":
+        from creditbridge.core.credit.order_record import replay_order_check
+        from creditbridge.mappings.credit_policy import parse_policy
+
+        checked = replay_order_check(parse_policy(policy_text).order_check, decision.inputs)
+        body["reproduced"] = plain_json(checked.as_dict()) == decision.result
     sys.stdout.write(json.dumps(body, indent=2) + "\n")
 
 

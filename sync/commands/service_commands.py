@@ -71,7 +71,7 @@ def serve_command(
     config = _config(config_file)
     policy = load_credit_policy(policy_file)
     try:
-        run_server(config, host, port, drain_interval, policy.order_check)
+        run_server(config, host, port, drain_interval, policy)
     except StoreError as exc:
         raise _fail(str(exc), EXIT_STORE) from None
 

@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from creditbridge.core.credit import CreditPolicy
+from creditbridge.core.credit.policy import Policy
 from creditbridge.sync.composition import open_store
 from creditbridge.sync.config import Config, ConnectionConfig
 from creditbridge.sync.logs import get_logger
@@ -76,7 +76,7 @@ def create_app(
     *,
     store: Store | None = None,
     on_enqueued: Callable[[], None] | None = None,
-    policy: CreditPolicy | None = None,
+    policy: Policy | None = None,
     login_limiter: LoginLimiter | None = None,
 ) -> FastAPI:
     """The service for `config`; `store` if already open (else opened on first use, closed at shutdown).
@@ -94,7 +94,7 @@ def create_app(
     app = FastAPI(title="creditbridge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = holder
     app.include_router(credit_router(config, holder, policy))
-    install_workspace(app, config, holder, policy, login_limiter)
+    install_workspace(app, config, holder, None if policy is None else policy.order_check, login_limiter)
 
     @app.get("/health")
     def health() -> JSONResponse:

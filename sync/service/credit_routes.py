@@ -6,7 +6,8 @@ float). The check reads the customer (and its group) from the store's records of
 (its `source`) with the indexed narrow read (`Store.exposure_view`); without "connection", the only
 configured connection, or the whole store when none is configured. Thresholds: the credit policy
 `creditbridge serve --policy` loaded.
-Responses: 200 the decision (the same JSON as the CLI's `--format json`); 400 a bad request
+Responses: 200 the decision (the same JSON as the CLI's `--format json`, with the `decision_id` it is
+kept under); 400 a bad request
 (not JSON, a missing or bad field, another currency, several connections and none named);
 404 no such customer or connection; 503 the store is unavailable.
 """
@@ -22,7 +23,8 @@ import simplejson
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from creditbridge.core.credit import CreditCheckError, CreditPolicy, OrderDecision, UnknownCustomer, check_order_in
+from creditbridge.core.credit import CreditCheckError, UnknownCustomer, check_order_in
+from creditbridge.core.credit.policy import Policy
 from creditbridge.core.money import MoneyError, parse_decimal
 from creditbridge.sync.config import Config
 from creditbridge.sync.store import StoreError
@@ -37,13 +39,18 @@ class _BadRequest(Exception):
         self.status = status
 
 
-def credit_router(config: Config, holder: StoreHolder, policy: CreditPolicy | None = None) -> APIRouter:
+def credit_router(config: Config, holder: StoreHolder, policy: Policy | None = None) -> APIRouter:
     """The `/credit/check` route on the store of `holder`, connections of `config`, thresholds of `policy`.
 
-    Each check reads only the customer (and its group) with the store's indexed narrow read.
+    Each check reads only the customer (and its group) with the store's indexed narrow read, and is
+    kept as a credit decision (kind `order_check`) with that view and the policy's version.
     """
+    from creditbridge.mappings.credit_policy import policy_from_environment
+    from creditbridge.sync.credit_decisions import record_order_check
+
     router = APIRouter()
-    thresholds = policy or CreditPolicy()
+    rules = policy or policy_from_environment(None)
+    thresholds = rules.order_check
 
     @router.post("/credit/check")
     async def credit_check(request: Request) -> Response:
@@ -54,21 +61,26 @@ def credit_router(config: Config, holder: StoreHolder, policy: CreditPolicy | No
         except _BadRequest as exc:
             return _json({"error": str(exc)}, exc.status)
 
-        def check() -> OrderDecision:
-            view = holder.get().exposure_view(customer_id, as_of, source, thresholds.group_exposure)
+        def check() -> dict[str, Any]:
+            store = holder.get()
+            view = store.exposure_view(customer_id, as_of, source, thresholds.group_exposure)
             if view is None:
                 raise UnknownCustomer(f"no customer {customer_id!r} in the store")
-            return check_order_in(view, customer_id, amount, currency, as_of, thresholds)
+            decision = check_order_in(view, customer_id, amount, currency, as_of, thresholds)
+            with store.engine.begin() as conn:
+                kept = record_order_check(conn, rules, view, decision, amount, currency,
+                                          decided_by="POST /credit/check", source=source)  # fmt: skip
+            return {**decision.as_dict(), "decision_id": kept}
 
         try:
-            decision = await run_in_threadpool(check)
+            answer = await run_in_threadpool(check)
         except UnknownCustomer as exc:
             return _json({"error": str(exc)}, 404)
         except CreditCheckError as exc:
             return _json({"error": str(exc)}, 400)
         except StoreError:
             return _json({"error": "the store is unavailable"}, 503)
-        return _json(decision.as_dict(), 200)
+        return _json(answer, 200)
 
     return router
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from creditbridge.core.credit import CreditPolicy
+from creditbridge.core.credit.policy import Policy
 from creditbridge.sync.composition import open_store
 from creditbridge.sync.config import Config
 from creditbridge.sync.service.app import create_app
@@ -22,14 +22,15 @@ def run_server(
     host: str = "127.0.0.1",
     port: int = 8080,
     drain_interval: float = 5.0,
-    policy: CreditPolicy | None = None,
+    policy: Policy | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM, then let the drainer finish its pull; `StoreError` if the store is down.
 
-    `policy` gives the thresholds of POST /credit/check and of webhook order checks (default: the built-in).
+    `policy` (default: the built-in) gives the thresholds of POST /credit/check and of webhook order
+    checks, and the version the checks of POST /credit/check are kept under.
     """
     store = open_store(config)
-    drainer = QueueDrainer(config, store, drain_interval, policy)
+    drainer = QueueDrainer(config, store, drain_interval, None if policy is None else policy.order_check)
     app = create_app(config, store=store, on_enqueued=drainer.wake, policy=policy)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, server_header=False))
     drainer.start()

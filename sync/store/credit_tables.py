@@ -2,10 +2,11 @@
 
 Why keep inputs and the policy text: a decision must be reproducible (issue "Audit"): replaying
 `inputs` under the policy `policy_version` names gives the same `result`. `credit_policies` keeps
-each policy's text once, keyed by its version (the SHA-256 of the text). `kind` is `application`
-or `review`; `decided_by` is the person (`--user`) or the job (`creditbridge-credit-review`) that
-made the decision; `request_id` links a review's decision to the write-back change request it
-became. Times are naive UTC; JSON columns hold amounts as decimal strings.
+each policy's text once, keyed by its version (the SHA-256 of the text). `kind` is `application`,
+`review` or `order_check` (a store-mode credit check); `decided_by` is the person (`--user`), the
+job (`creditbridge-credit-review`) or the service route that made the decision; `request_id` links a
+review's decision to the write-back change request it became. Times are naive UTC; JSON columns
+hold amounts as decimal strings.
 """
 
 from __future__ import annotations

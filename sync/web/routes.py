@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from creditbridge.core.credit import CreditPolicy
 from creditbridge.core.money import MoneyError, parse_decimal
+from creditbridge.mappings.credit_policy import policy_from_environment
 from creditbridge.sync import writeback
 from creditbridge.sync.cashapp.job import CashappError, confirm_payment, reject_payment
 from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
@@ -70,7 +71,7 @@ def install_workspace(app: FastAPI, config: Config, holder: "StoreHolder", polic
                       limiter: sessions.LoginLimiter | None = None) -> None:  # fmt: skip
     """Add the workspace's routes and its two refusals (sign in first; 403) to `app`."""
     env = _templates()
-    thresholds = policy or CreditPolicy()
+    thresholds = policy or policy_from_environment(None).order_check  # the policy POST /credit/check uses
     gate = limiter or sessions.LoginLimiter()
     source = config.connections[0].name if len(config.connections) == 1 else None
     router = APIRouter(include_in_schema=False)

@@ -110,7 +110,15 @@ def test_on_the_store_after_import(tmp_path: Path) -> None:
     args = ("--customer", "A", "--amount", "2700", "--as-of", "2026-01-30", "--store", url)
     assert check(*args)["decision"] == "warn"
     from_source = check(*args, "--source", "erp1")
+    kept = from_source.pop("decision_id")
     assert from_source == on_folder("A", "2700", "2026-01-30")
+    shown = run("credit", "decisions", "show", str(kept), "--store", url)
+    assert shown.returncode == 0, shown.stderr
+    stored = json.loads(shown.stdout)
+    assert (stored["kind"], stored["decision"], stored["customer_id"], stored["source"]) == ("order_check", "warn", "A", "erp1")
+    assert stored["reproduced"] is True, "the check decided again from its stored view gives the same answer"
+    assert stored["inputs"]["exposures"] == [{"customer_id": "A", "currency": "USD", "open_ar": "600.0000",
+                                               "open_orders": "700.0000", "past_due": "600.0000", "oldest_past_due_days": 30}]
     missing = run("credit", "check", *args, "--source", "other", "--format", "json")
     assert missing.returncode == 2 and "no customer 'A'" in missing.stderr
 

@@ -195,4 +195,4 @@ def test_the_credit_commands_work_on_the_demo_company(tmp_path: Path) -> None:
     assert all(d["risk_class"] in "ABCDE" for d in reviewed["decisions"])
     listed = as_json(run(tmp_path, "credit", "decisions", "list", "--store", store, "--customer", "C10001",
                          "--format", "json"))  # fmt: skip
-    assert {d["kind"] for d in listed} == {"application", "review"}
+    assert {d["kind"] for d in listed} == {"application", "review", "order_check"}

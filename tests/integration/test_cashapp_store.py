@@ -139,3 +139,35 @@ def test_confirm_refuses_an_unknown_invoice_and_more_than_the_payment(store: Sto
     with pytest.raises(CashappError, match="more than the payment"):
         confirm_payment(store, "BR-4", "alice", [("RE-2026-10018", Decimal("595.00")), ("RE-2026-10022", Decimal("333.00"))])
     assert exceptions(store)[0]["payment_id"] == "BR-4"
+
+
+def test_a_short_pay_applied_automatically_opens_a_dispute_for_the_rest_so_it_is_not_dunned(
+    store: Store, tmp_path: Path
+) -> None:
+    from creditbridge.sync.store.collections_tables import disputes
+
+    statement = tmp_path / "short.xml"
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+        "<BkToCstmrStmt><GrpHdr><MsgId>SHORT-1</MsgId><CreDtTm>2026-12-01T18:00:00</CreDtTm></GrpHdr>"
+        "<Stmt><Id>SHORT-1</Id><Acct><Id><IBAN>DE02120300000000202051</IBAN></Id></Acct>"
+        '<Ntry><Amt Ccy="EUR">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2026-12-01</Dt></BookgDt><NtryDtls><TxDtls><Refs><EndToEndId>E2E-SHORT</EndToEndId></Refs>"
+        "<RltdPties><Dbtr><Nm>Acme Industrie GmbH</Nm></Dbtr><DbtrAcct><Id><IBAN>DE44500105175407324931</IBAN>"
+        "</Id></DbtrAcct></RltdPties><RmtInf><Ustrd>RE-2026-10017 less 190.00 damaged goods</Ustrd></RmtInf>"
+        "</TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"
+    )
+    statement.write_text(text)
+
+    run = run_cashapp_job(store, statement)
+
+    assert run.summary.auto == 1
+    with store.engine.connect() as conn:
+        opened = [dict(r) for r in conn.execute(sa.select(disputes)).mappings()]
+    assert [(d["invoice_number"], d["customer_id"], d["reason"], d["status"]) for d in opened] == [
+        ("RE-2026-10017", "K100", "short_pay", "open")
+    ]
+    assert "E2E-SHORT" in opened[0]["note"]
+    from creditbridge.core.money import from_units
+
+    assert from_units(opened[0]["amount"]) == Decimal("190.00"), "the deducted rest, not the invoice"

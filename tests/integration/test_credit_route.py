@@ -95,3 +95,21 @@ def test_bad_requests(store: Store) -> None:
     assert post(test_client, {"customer_id": "A", "amount": 1, "as_of": "yesterday"})[0] == 400
     assert post(test_client, "not json")[0] == 400
     assert post(test_client, [1, 2])[0] == 400
+
+
+def test_each_check_is_kept_as_a_decision_that_replays(store: Store) -> None:
+    from creditbridge.core.credit.order_record import replay_order_check
+    from creditbridge.mappings.credit_policy import parse_policy
+    from creditbridge.sync.credit_decisions import get_decision, plain_json
+
+    status, data = post(client(store, "erp1"), {"customer_id": "A", "amount": "2700", "as_of": "2026-01-30"})
+    assert status == 200, data
+    found = get_decision(store.engine, int(data.pop("decision_id")))
+    assert found is not None
+    kept, policy_text = found
+    assert (kept.kind, kept.decision, kept.customer_id, kept.decided_by) == ("order_check", "warn", "A", "POST /credit/check")
+    assert kept.result["exposure"] == plain_json(data["exposure"]) and kept.result["decision"] == data["decision"]
+    again = replay_order_check(parse_policy(policy_text).order_check, kept.inputs)
+    assert plain_json(again.as_dict()) == kept.result
+    stricter = parse_policy(policy_text.replace("warn_percent: 80", "warn_percent: 90"))
+    assert replay_order_check(stricter.order_check, kept.inputs).decision == "approve", "the inputs drive the replay"

@@ -120,7 +120,10 @@ def test_two_schedulers_run_each_job_once_per_slot(store_url: str, tmp_path: Pat
 def test_a_killed_holders_run_is_taken_over_once_after_its_lease_expires(store_url: str, tmp_path: Path) -> None:
     prepare(store_url)
     config = write_config(tmp_path, store_url, "poll_seconds = 0.3\nlease_seconds = 3\nheartbeat_seconds = 1\n"
-                          'catch_up_seconds = 90000\n[schedule.jobs]\nprobe = "0 0 * * *"')  # today's 00:00 UTC slot
+                          'catch_up_seconds = 90000\n[schedule.jobs]\nprobe = "0 0 * * *"'  # today's 00:00 UTC slot
+                          # north only: a south run the killed scheduler never started would be a first attempt,
+                          # sleeping 120 s in a contender, which then could not stop on SIGTERM in time
+                          '\n[schedule.connections.south]\nprobe = "off"')
     first = start(config, "schedule", CB_PROBE_SLEEP="120")
     try:
         running = wait_for(store_url, "SELECT * FROM job_runs WHERE status = 'running' AND connection = 'north'", 40)

@@ -90,3 +90,17 @@ def test_a_review_is_replayed_exactly_from_its_stored_inputs() -> None:
         stored = json.loads(json.dumps(review_inputs(proposal)))  # as the store keeps it: JSON, numbers as text
         again = replay_review(policy, stored)
         assert again.as_dict() == proposal.as_dict()
+
+
+def test_a_prompt_payer_that_bought_less_keeps_its_higher_limit_while_a_risky_one_is_cut() -> None:
+    records = ledger()
+    generous = tuple(
+        CreditProfile(p.customer_id, Money.of("50000", "USD"), risk_class=p.risk_class) for p in records.profiles
+    )
+    good, late = review_customers(Ledger(records.customers, generous, records.items, records.payments), default_policy(),
+                                  AS_OF, ["GOOD", "LATE"])  # fmt: skip
+    # GOOD needs 6,000 (two months of 3,000) but class B approves: the 50,000 limit stays, and says why
+    assert good.wanted.credit_limit == D(50000) and "limit_kept" in [r.rule for r in good.reasons]
+    assert good.decision == "keep"
+    # LATE is class E (declines, cap 0): its limit goes down to the class's cap
+    assert late.risk_class == "E" and late.wanted.credit_limit == D(0)
