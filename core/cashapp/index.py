@@ -31,27 +31,20 @@ _AGE = attrgetter("due_date", "invoice_date", "item_id")
 class FamilyItems:
     """One customer family's open items, oldest due first, with the lookups matching needs (one pass)."""
 
-    __slots__ = ("amounts", "credit_memos", "discount_nets", "discounted", "items", "key_items", "keys")
+    __slots__ = ("amounts", "credit_memos", "discount_nets", "discounted", "first_open", "items")
 
     def __init__(self, items: list[OpenItem], index: OpenItemIndex) -> None:
         items.sort(key=_AGE)
         self.items = items
+        self.first_open = 0
+        """Items before this position are settled in this run (settled items never reopen)."""
         self.amounts: dict[int, list[str]] = {}
         self.credit_memos: list[OpenItem] = []
         self.discounted: list[OpenItem] = []
         self.discount_nets: dict[int, list[str]] | None = None
-        self.keys: list[str] = []
-        self.key_items: list[str] = []
         remaining = index.remaining
-        shorts = index.shorts
         for item in items:
             item_id = item.item_id
-            self.keys.append((item_id.lstrip("0") or "0") if item_id.isdigit() else document_key(item_id))
-            self.key_items.append(item_id)
-            short = shorts.get(item_id)
-            if short:
-                self.keys.append(short)
-                self.key_items.append(item_id)
             if item.doc_type is DocType.CREDIT_MEMO:
                 self.credit_memos.append(item)
                 continue
@@ -63,6 +56,13 @@ class FamilyItems:
                 found.append(item_id)
             if item.discount_percent:
                 self.discounted.append(item)
+
+
+def _still_open(items: list[OpenItem], start: int, remaining: dict[str, int]) -> Iterator[OpenItem]:
+    for position in range(start, len(items)):
+        item = items[position]
+        if remaining.get(item.item_id, 0) != 0:
+            yield item
 
 
 class _KeyMap:
@@ -178,9 +178,24 @@ class OpenItemIndex:
         return self.family(family, currency).items
 
     def open_in_family(self, family: str, currency: str) -> Iterator[OpenItem]:
-        """The family's items still open in this run, oldest due first (lazily)."""
+        """The family's items still open in this run, oldest due first (lazily).
+
+        The settled head of the list is skipped once and remembered: payments settle the oldest
+        items first, and a large customer's head would otherwise be walked again for every payment.
+        """
+        group = self.family(family, currency)
         remaining = self.remaining
-        return (i for i in self.family(family, currency).items if remaining.get(i.item_id, 0) != 0)
+        items = group.items
+        start = group.first_open
+        while start < len(items) and remaining.get(items[start].item_id, 0) == 0:
+            start += 1
+        group.first_open = start
+        return _still_open(items, start, remaining)
+
+    def in_family(self, item_id: str, family: str, currency: str) -> bool:
+        """The open item belongs to a customer of `family` and is in `currency`."""
+        item = self.items[item_id]
+        return item.amount.currency == currency and self.family_of(item.customer_id) == family
 
     def family_credit_memos(self, family: str, currency: str) -> list[OpenItem]:
         """The family's credit memos, oldest first (a short payment may net one the payer did not name)."""
@@ -200,11 +215,6 @@ class OpenItemIndex:
                 nets.setdefault(open_units - discount_units(item, open_units), []).append(item.item_id)
             group.discount_nets = nets
         return group.discount_nets
-
-    def family_keys(self, family: str, currency: str) -> tuple[list[str], list[str]]:
-        """(keys, item ids) of the family's open items, short keys included, for fuzzy search."""
-        group = self.family(family, currency)
-        return group.keys, group.key_items
 
     def consume(self, item_id: str, units: int) -> None:
         """This run applied `units` to the item (amount indexes are filtered by `remaining` on use)."""

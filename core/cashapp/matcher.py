@@ -16,14 +16,11 @@ from datetime import timedelta
 from decimal import Decimal
 from itertools import islice
 
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
-
 from creditbridge.core.cashapp.index import OpenItemIndex, discount_units
 from creditbridge.core.cashapp.learning import MatchMemory
 from creditbridge.core.cashapp.payers import PayerDirectory, PayerMatch, normalise_account, normalise_name
 from creditbridge.core.cashapp.policy import MatchPolicy
-from creditbridge.core.cashapp.references import MIN_KEY_DIGITS, line_keys, text_keys
+from creditbridge.core.cashapp.references import MIN_KEY_DIGITS, line_keys, one_edit_away, text_keys
 from creditbridge.core.cashapp.results import CashMatch, Decision, Residual
 from creditbridge.core.cashapp.subsets import MAX_ITEMS, subset_solutions
 from creditbridge.core.model import BankTransaction, Customer, DocType, MatchProposal, OpenItem, Reason
@@ -199,19 +196,22 @@ class CashMatcher:
 
     def _fuzzy_anchors(self, refs: list[_Ref], family: str, currency: str, exclude: set[str]) -> list[tuple[str, _Ref]]:
         """References one edit away from exactly one of the family's open items (never outside the family)."""
-        keys, ids = self.index.family_keys(family, currency)
-        if not keys:
-            return []
+        index = self.index
         found: list[tuple[str, _Ref]] = []
         for ref in refs:
             key = ref.keys[0]
             if len(key) < MIN_KEY_DIGITS + 1 or not key.isdigit():
                 continue
-            hits = process.extract(key, keys, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=4)
-            items = {ids[position] for _, _, position in hits}
+            items: set[str] = set()
+            for near in one_edit_away(key):
+                for item_id in index.open_keys.get(near):
+                    if item_id not in items and index.in_family(item_id, family, currency):
+                        items.add(item_id)
+                if len(items) > 1:
+                    break
             if len(items) == 1:
                 item_id = items.pop()
-                if item_id not in exclude and self.index.remaining.get(item_id, 0) != 0:
+                if item_id not in exclude and index.remaining.get(item_id, 0) != 0:
                     exclude.add(item_id)
                     found.append((item_id, ref))
         return found

@@ -289,3 +289,15 @@ def test_two_customers_of_one_name_are_told_apart_by_their_legal_form():
     assert m.decision is Decision.AUTO and applied(m) == {"1800030002": "410.00"}
     [m] = CashMatcher(customers, items).match_all([tx("410.00", None, name="Atlas Valley Logistics")])
     assert m.decision is Decision.UNAPPLIED
+
+
+def test_one_edit_away_holds_every_typo_of_a_reference_and_nothing_two_edits_away():
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    from creditbridge.core.cashapp.references import one_edit_away
+
+    near = one_edit_away("1800051234")
+    for typo in ("1800051243", "1800057234", "180005124", "18000512345", "1800051234"):
+        assert typo in near
+    assert all(DamerauLevenshtein.distance(n, "1800051234") <= 1 for n in near)
+    assert "1800051432" not in near  # two edits
