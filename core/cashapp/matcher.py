@@ -211,7 +211,7 @@ class CashMatcher:
                     break
             if len(items) == 1:
                 item_id = items.pop()
-                if item_id not in exclude and index.remaining.get(item_id, 0) != 0:
+                if item_id not in exclude and index.units(item_id) != 0:
                     exclude.add(item_id)
                     found.append((item_id, ref))
         return found
@@ -229,7 +229,7 @@ class CashMatcher:
     ) -> list[_Plan]:
         index = self.index
         ids = [i for i, _ in anchors]
-        open_units = [index.remaining[i] for i in ids]
+        open_units = [index.units(i) for i in ids]
         total = sum(open_units)
         names = ", ".join(ids)
         if payer is not None and family is not None and ref_family == family:

@@ -24,6 +24,7 @@ _WORD_PREFIXES = (
 _OCR = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2"})
 _SEPARATORS = re.compile(r"[\s.\-*/#_:,;]+")
 _DIGIT_RUN = re.compile(r"\d+")
+_NON_DIGITS = re.compile(r"\D+")
 _GROUPED = re.compile(r"\d+(?:[ .\-/]\d+)+")
 _TOKEN = re.compile(r"[0-9A-Za-z|][0-9A-Za-z|.\-*/#_]*")
 
@@ -43,9 +44,9 @@ def document_key(number: str) -> str:
     """
     if number.isdigit():
         return number.lstrip("0") or "0"
-    digits = "".join(_DIGIT_RUN.findall(number))
+    digits = _NON_DIGITS.sub("", number)
     if digits:
-        return strip_zeros(digits)
+        return digits.lstrip("0") or "0"
     return re.sub(r"[^0-9A-Z]", "", number.upper())
 
 
