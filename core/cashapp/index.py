@@ -68,7 +68,7 @@ def _plain(number: str) -> bool:
 class FamilyItems:
     """One customer family's open items, oldest due first, with the lookups matching needs (one pass)."""
 
-    __slots__ = ("amounts", "credit_memos", "discount_nets", "discounted", "first_open", "items")
+    __slots__ = ("amounts", "credit_memos", "discount_nets", "discounted", "first_open", "items", "keys")
 
     def __init__(self, items: list[OpenItem], index: OpenItemIndex) -> None:
         self.items: list[OpenItem] = []
@@ -78,6 +78,7 @@ class FamilyItems:
         self.credit_memos: list[OpenItem] = []
         self.discounted: list[OpenItem] = []
         self.discount_nets: dict[int, list[str]] | None = None
+        self.keys: dict[str, list[str]] | None = None
         remaining = index.remaining
         for item in items:
             item_id = item.item_id
@@ -149,7 +150,7 @@ class _OpenKeys:
     def _direct(self, key: str) -> list[str]:
         found = list(self._other.get(key))
         item = self._index.items.get(key)
-        if item is not None and open_units(item) != 0 and _plain(key):
+        if item is not None and item.open_amount.amount and _plain(key):
             found.append(key)
         return found
 
@@ -286,11 +287,6 @@ class OpenItemIndex:
         group.first_open = start
         return _still_open(items, start, remaining)
 
-    def in_family(self, item_id: str, family: str, currency: str) -> bool:
-        """The open item belongs to a customer of `family` and is in `currency`."""
-        item = self.items[item_id]
-        return item.amount.currency == currency and self.family_of(item.customer_id) == family
-
     def family_credit_memos(self, family: str, currency: str) -> list[OpenItem]:
         """The family's credit memos, oldest first (a short payment may net one the payer did not name)."""
         return self.family(family, currency).credit_memos
@@ -309,6 +305,24 @@ class OpenItemIndex:
                 nets.setdefault(units - discount_units(item, units), []).append(item.item_id)
             group.discount_nets = nets
         return group.discount_nets
+
+    def family_keys(self, family: str, currency: str) -> dict[str, list[str]]:
+        """Reference key (short keys too) → the family's open items, for fuzzy search; built on first use."""
+        group = self.family(family, currency)
+        if group.keys is None:
+            keys: dict[str, list[str]] = {}
+            prefix = self.prefix
+            cut = len(prefix)
+            for item in group.items:
+                item_id = item.item_id
+                key = (item_id.lstrip("0") or "0") if item_id.isdigit() else document_key(item_id)
+                keys.setdefault(key, []).append(item_id)
+                if cut and key.startswith(prefix):
+                    short = key[cut:].lstrip("0")
+                    if len(short) >= MIN_KEY_DIGITS:
+                        keys.setdefault(short, []).append(item_id)
+            group.keys = keys
+        return group.keys
 
     def consume(self, item_id: str, units: int) -> None:
         """This run applied `units` to the item (amount indexes are filtered by `remaining` on use)."""

@@ -197,6 +197,7 @@ class CashMatcher:
     def _fuzzy_anchors(self, refs: list[_Ref], family: str, currency: str, exclude: set[str]) -> list[tuple[str, _Ref]]:
         """References one edit away from exactly one of the family's open items (never outside the family)."""
         index = self.index
+        keys = index.family_keys(family, currency)
         found: list[tuple[str, _Ref]] = []
         for ref in refs:
             key = ref.keys[0]
@@ -204,11 +205,11 @@ class CashMatcher:
                 continue
             items: set[str] = set()
             for near in one_edit_away(key):
-                for item_id in index.open_keys.get(near):
-                    if item_id not in items and index.in_family(item_id, family, currency):
-                        items.add(item_id)
-                if len(items) > 1:
-                    break
+                hits = keys.get(near)
+                if hits:
+                    items.update(hits)
+                    if len(items) > 1:
+                        break
             if len(items) == 1:
                 item_id = items.pop()
                 if item_id not in exclude and index.units(item_id) != 0:
