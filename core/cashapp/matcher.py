@@ -10,7 +10,9 @@ thresholds (S6). Everything here is pure: records in, `CashMatch` records out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -53,6 +55,24 @@ class _Ref:
     structured: bool
 
 
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the index is built and a statement matched.
+
+    Why: a full collection walks every tracked object, and a ledger of 1M open items is several
+    million of them (about 2 s per collection on our 2-core box); a 20k-payment run triggered
+    enough collections to cost a third of its time, and it makes no reference cycles to collect
+    (measured: a collection afterwards finds nothing). Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class CashMatcher:
     """Matches bank transactions against a ledger's open items; one instance per run."""
 
@@ -66,8 +86,9 @@ class CashMatcher:
         customer_list = list(customers)
         self.memory = memory or MatchMemory()
         self.policy = policy or MatchPolicy()
-        self.index = OpenItemIndex(customer_list, items)
-        self.payers = PayerDirectory(customer_list, self.memory.accounts, self.memory.names)
+        with without_cycle_collection():
+            self.index = OpenItemIndex(customer_list, items)
+            self.payers = PayerDirectory(customer_list, self.memory.accounts, self.memory.names)
         self._fee = to_units(self.policy.fee_tolerance)
         self._overpay = to_units(self.policy.overpayment_auto_limit)
         self._fx = float(self.policy.fx_tolerance_percent) / 100
@@ -84,15 +105,16 @@ class CashMatcher:
         results = []
         total = len(transactions)
         step = max(1, total // 100)
-        for number, transaction in enumerate(transactions, 1):
-            results.append(self.match(transaction))
-            if progress is not None and (number % step == 0 or number == total):
-                progress(number, total)
-        for position, result in enumerate(results):
-            if result.decision is not Decision.AUTO:
-                again = self.match(result.transaction)
-                if again.decision is Decision.AUTO:
-                    results[position] = again
+        with without_cycle_collection():
+            for number, transaction in enumerate(transactions, 1):
+                results.append(self.match(transaction))
+                if progress is not None and (number % step == 0 or number == total):
+                    progress(number, total)
+            for position, result in enumerate(results):
+                if result.decision is not Decision.AUTO:
+                    again = self.match(result.transaction)
+                    if again.decision is Decision.AUTO:
+                        results[position] = again
         return results
 
     # ------------------------------------------------------------------ one payment
