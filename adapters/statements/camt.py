@@ -78,18 +78,21 @@ def camt_kind(root: etree._Element) -> str | None:
 
 
 def path_of(element: etree._Element) -> str:
-    """'Document/BkToCstmrStmt/Stmt[1]/Ntry[3]/Amt': where an element is, with positions where they repeat."""
+    """'Document/BkToCstmrStmt/Stmt[1]/Ntry[3]/Amt': where an element is, with positions where they repeat.
+
+    Positions come from lxml's sibling iterators filtered by tag (a C-level walk, no Python list of
+    siblings); callers still ask only for the problems they report (`_where`), never per element.
+    """
     parts: list[str] = []
     node: etree._Element | None = element
     while node is not None:
-        parent = node.getparent()
         name = str(node.tag)
-        if parent is not None:
-            same = [sibling for sibling in parent if sibling.tag == node.tag]
-            if len(same) > 1:
-                name += f"[{same.index(node) + 1}]"
+        if node.getparent() is not None:
+            before = sum(1 for _ in node.itersiblings(name, preceding=True))
+            if before or next(node.itersiblings(name), None) is not None:
+                name += f"[{before + 1}]"
         parts.append(name)
-        node = parent
+        node = node.getparent()
     return "/".join(reversed(parts))
 
 

@@ -24,6 +24,7 @@ _WORD_PREFIXES = (
 _OCR = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2"})
 _SEPARATORS = re.compile(r"[\s.\-*/#_:,;]+")
 _DIGIT_RUN = re.compile(r"\d+")
+_NON_DIGITS = re.compile(r"\D+")
 _GROUPED = re.compile(r"\d+(?:[ .\-/]\d+)+")
 _TOKEN = re.compile(r"[0-9A-Za-z|][0-9A-Za-z|.\-*/#_]*")
 
@@ -43,9 +44,9 @@ def document_key(number: str) -> str:
     """
     if number.isdigit():
         return number.lstrip("0") or "0"
-    digits = "".join(_DIGIT_RUN.findall(number))
+    digits = _NON_DIGITS.sub("", number)
     if digits:
-        return strip_zeros(digits)
+        return digits.lstrip("0") or "0"
     return re.sub(r"[^0-9A-Z]", "", number.upper())
 
 
@@ -126,3 +127,30 @@ def line_keys(number: str) -> tuple[str, ...]:
     keys = [first] if first else []
     keys += [k for k in text_keys(number) if k != first]
     return tuple(keys)
+
+
+_DIGITS = "0123456789"
+
+
+def one_edit_away(key: str) -> set[str]:
+    """Every digit string within Damerau-Levenshtein distance 1 of the digit string `key` (itself included).
+
+    Why: looking these up in a hash of invoice keys finds the same candidates as scoring the key against
+    every key of a customer's block, in a few hundred dict probes instead of a scan of tens of
+    thousands of keys (a large customer's block). Only digit keys are searched fuzzily, and a key with
+    letters has no digits at all (`document_key`), so digit neighbours are all there is to find.
+    """
+    found = {key}
+    length = len(key)
+    for i in range(length):
+        head, tail = key[:i], key[i + 1 :]
+        found.add(head + tail)  # deletion
+        for digit in _DIGITS:
+            found.add(head + digit + tail)  # substitution
+        if i + 1 < length:
+            found.add(head + key[i + 1] + key[i] + key[i + 2 :])  # transposition
+    for i in range(length + 1):
+        head, tail = key[:i], key[i:]
+        for digit in _DIGITS:
+            found.add(head + digit + tail)  # insertion
+    return found

@@ -35,15 +35,21 @@ def subset_solutions(values: Sequence[int], target: int, limit: int = 2) -> list
         return []
     half = len(values) // 2
     left = _half_sums(values[:half])
+    right = _half_sums(values[half:])
+    reachable = set(right)
+    # most searches find nothing: test every left sum against the right sums in one pass, index only on a hit
+    hits = [(mask, total) for mask, total in enumerate(left) if target - total in reachable]
+    if not hits:
+        return []
     right_index: dict[int, list[int]] = {}
-    for mask, total in enumerate(_half_sums(values[half:])):
-        right_index.setdefault(total, []).append(mask)
+    for mask, total in enumerate(right):
+        if total in right_index:
+            right_index[total].append(mask)
+        else:
+            right_index[total] = [mask]
     found: list[tuple[int, ...]] = []
-    for left_mask, total in enumerate(left):
-        partners = right_index.get(target - total)
-        if partners is None:
-            continue
-        for right_mask in partners:
+    for left_mask, total in hits:
+        for right_mask in right_index[target - total]:
             combined = left_mask | (right_mask << half)
             if combined == 0:
                 continue

@@ -1,11 +1,12 @@
 """Matching stories, one per kind of noise real remittances carry (cash-application.md §3)."""
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import DamerauLevenshtein
 
 from creditbridge.core.cashapp import (
     CashMatcher,
@@ -18,7 +19,14 @@ from creditbridge.core.cashapp import (
     learn_rejection,
     match_rows,
 )
-from creditbridge.core.cashapp.references import constant_prefix, document_key, short_key, text_keys
+from creditbridge.core.cashapp.index import discount_units
+from creditbridge.core.cashapp.references import (
+    constant_prefix,
+    document_key,
+    one_edit_away,
+    short_key,
+    text_keys,
+)
 from creditbridge.core.cashapp.subsets import subset_solutions
 from creditbridge.core.model import (
     Application,
@@ -29,7 +37,7 @@ from creditbridge.core.model import (
     Payment,
     RemittanceLine,
 )
-from creditbridge.core.money import Money
+from creditbridge.core.money import Money, from_units, minor_digits, to_units
 
 TODAY = date(2026, 11, 30)
 
@@ -289,3 +297,34 @@ def test_two_customers_of_one_name_are_told_apart_by_their_legal_form():
     assert m.decision is Decision.AUTO and applied(m) == {"1800030002": "410.00"}
     [m] = CashMatcher(customers, items).match_all([tx("410.00", None, name="Atlas Valley Logistics")])
     assert m.decision is Decision.UNAPPLIED
+
+
+def test_one_edit_away_holds_every_typo_of_a_reference_and_nothing_two_edits_away():
+    near = one_edit_away("1800051234")
+    for typo in ("1800051243", "1800057234", "180005124", "18000512345", "1800051234"):
+        assert typo in near
+    assert all(DamerauLevenshtein.distance(n, "1800051234") <= 1 for n in near)
+    assert "1800051432" not in near  # two edits
+
+
+def test_invoice_numbers_with_letters_and_leading_zeros_are_found_by_what_payers_write():
+    ledger = (item("INV-0004711", "C2", "300.00", 20), item("0004712", "C2", "410.00", 15),
+              item("INV-0004713", "C2", "55.00", 10, open_amount="0"))  # fmt: skip
+    (letters,) = run(tx("300.00", "RE 4711", name="Borealis Trading"), items=ledger)
+    assert (letters.decision, letters.stage, [i for i, _ in letters.allocations]) == (
+        Decision.AUTO, "reference", ["INV-0004711"])  # fmt: skip
+    (zeros,) = run(tx("410.00", "invoice 4712", name="Borealis Trading"), items=ledger)
+    assert (zeros.decision, zeros.stage, [i for i, _ in zeros.allocations]) == (Decision.AUTO, "reference", ["0004712"])
+    (paid,) = run(tx("55.00", "INV-0004713", name="Borealis Trading"), items=ledger)
+    assert paid.decision is Decision.UNAPPLIED
+    assert paid.residual is Residual.DUPLICATE
+
+
+@given(st.integers(min_value=1, max_value=10**12), st.sampled_from(["2", "1.5", "2.25", "0.125", "3"]),
+       st.sampled_from(["USD", "JPY", "KWD"]))  # fmt: skip
+def test_a_discount_is_the_invoice_terms_rounded_half_even_to_the_minor_unit(units, percent, currency):
+    terms = OpenItem("1", DocType.INVOICE, "C1", TODAY, TODAY, Money(Decimal(1), currency),
+                     Money(Decimal(1), currency), discount_percent=Decimal(percent), discount_days=10)  # fmt: skip
+    cents = Decimal(1).scaleb(-minor_digits(currency))
+    expected = (from_units(units) * Decimal(percent) / 100).quantize(cents, ROUND_HALF_EVEN)
+    assert discount_units(terms, units) == to_units(expected)

@@ -185,3 +185,16 @@ def test_a_utf16_file_reads_and_a_utf16_bomb_is_still_refused(tmp_path):
                       "</Stmt></BkToCstmrStmt></Document>").encode("utf-16"))
     with pytest.raises(StatementError, match="DOCTYPE"):
         read_statement(bomb)
+
+
+def test_a_bad_entry_deep_in_a_long_statement_is_named_by_its_position(tmp_path):
+    text = CAMT053.read_text()
+    start = text.index("<Ntry>")
+    end = text.index("</Ntry>", start) + len("</Ntry>")
+    entry = text[start:end]
+    bad = entry.replace('<Amt Ccy="EUR">1190.00</Amt>', '<Amt Ccy="EUR">11,90</Amt>', 1)
+    assert bad != entry
+    long_statement = text[:start] + entry * 1499 + bad + text[end:]
+    with pytest.raises(StatementError) as caught:
+        read_statement(write(tmp_path, long_statement))
+    assert "Stmt[1]/Ntry[1500]/Amt" in str(caught.value)

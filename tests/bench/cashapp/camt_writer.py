@@ -12,45 +12,30 @@ from creditbridge.core.model import BankTransaction
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 
 
-def write_camt053(path: Path, transactions: Sequence[BankTransaction], debits: int = 0, account: str = "US00BANK0001",
-                  page_size: int = 100) -> None:  # fmt: skip
-    """One file, the day's entries in statements ("pages") of `page_size` entries each, debits in the last.
-
-    Paging keeps each statement the size banks send; it also keeps read_statement's error paths
-    (which count an entry's siblings) from growing with the square of the file.
-    """
+def write_camt053(path: Path, transactions: Sequence[BankTransaction], debits: int = 0,
+                  account: str = "US00BANK0001") -> None:  # fmt: skip
+    """One file holding one statement: the day's credits, then `debits` debit entries, with control totals."""
     currency = transactions[0].amount.currency if transactions else "USD"
     day = transactions[0].booked_on.isoformat() if transactions else "2026-11-30"
+    credits = sum((t.amount.amount for t in transactions), Decimal(0))
+    debit_total = Decimal(125) * debits
     parts = [
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{NS}"><BkToCstmrStmt>',
         f"<GrpHdr><MsgId>BENCH-{day}</MsgId><CreDtTm>{day}T18:00:00</CreDtTm></GrpHdr>",
+        f"<Stmt><Id>STMT-{day}</Id><ElctrncSeqNb>1</ElctrncSeqNb>"
+        f"<Acct><Id><IBAN>{account}</IBAN></Id><Ccy>{currency}</Ccy></Acct>",
+        _balance("OPBD", Decimal(0), currency, day),
+        _balance("CLBD", credits - debit_total, currency, day),
+        f"<TxsSummry><TtlCdtNtries><NbOfNtries>{len(transactions)}</NbOfNtries><Sum>{credits}</Sum></TtlCdtNtries>"
+        f"<TtlDbtNtries><NbOfNtries>{debits}</NbOfNtries><Sum>{debit_total}</Sum></TtlDbtNtries></TxsSummry>",
     ]
-    pages = [list(transactions[i : i + page_size]) for i in range(0, len(transactions), page_size)] or [[]]
-    balance = Decimal(0)
-    number = 0
-    for page_no, page in enumerate(pages, 1):
-        page_debits = debits if page_no == len(pages) else 0
-        credits = sum((t.amount.amount for t in page), Decimal(0))
-        debit_total = Decimal(125) * page_debits
-        parts += [
-            f"<Stmt><Id>STMT-{day}-{page_no}</Id><ElctrncSeqNb>{page_no}</ElctrncSeqNb>"
-            f"<Acct><Id><IBAN>{account}</IBAN></Id><Ccy>{currency}</Ccy></Acct>",
-            _balance("OPBD", balance, currency, day),
-            _balance("CLBD", balance + credits - debit_total, currency, day),
-            f"<TxsSummry><TtlCdtNtries><NbOfNtries>{len(page)}</NbOfNtries><Sum>{credits}</Sum></TtlCdtNtries>"
-            f"<TtlDbtNtries><NbOfNtries>{page_debits}</NbOfNtries><Sum>{debit_total}</Sum></TtlDbtNtries></TxsSummry>",
-        ]
-        balance += credits - debit_total
-        for tx in page:
-            number += 1
-            parts.append(_entry(number, tx))
-        for debit in range(page_debits):
-            parts.append(
-                f'<Ntry><Amt Ccy="{currency}">125.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>'
-                f"<BookgDt><Dt>{day}</Dt></BookgDt><AcctSvcrRef>DBT-{debit}</AcctSvcrRef></Ntry>"
-            )
-        parts.append("</Stmt>")
-    parts.append("</BkToCstmrStmt></Document>\n")
+    parts += [_entry(number, tx) for number, tx in enumerate(transactions, 1)]
+    parts += [
+        f'<Ntry><Amt Ccy="{currency}">125.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>'
+        f"<BookgDt><Dt>{day}</Dt></BookgDt><AcctSvcrRef>DBT-{debit}</AcctSvcrRef></Ntry>"
+        for debit in range(debits)
+    ]
+    parts.append("</Stmt></BkToCstmrStmt></Document>\n")
     path.write_text("".join(parts), encoding="utf-8")
 
 
