@@ -83,6 +83,7 @@ def _store_review(
     from creditbridge.core.credit.behaviour import review_inputs
     from creditbridge.sync.credit_decisions import record_decision
     from creditbridge.sync.writeback import WritebackError, request_change
+    from creditbridge.sync.writeback.transactions import write_transaction
 
     profiles = {p.customer_id: p for p in records.profiles}
     names = {c.customer_id: c.name for c in records.customers}
@@ -107,7 +108,7 @@ def _store_review(
                 note = result.message
         notes[proposal.customer_id] = note
         result_dict = {**proposal.as_dict(), "note": note}
-        with store.engine.begin() as conn:
+        with write_transaction(store.engine) as conn:
             record_decision(
                 conn, policy, kind="review", decided_by=f"{user} ({REVIEW_JOB})", decision=proposal.decision,
                 as_of=as_of, inputs=review_inputs(proposal),

@@ -108,10 +108,11 @@ def _record(
     from creditbridge.sync.credit_decisions import record_order_check
     from creditbridge.sync.settings import store_url_from_env
     from creditbridge.sync.store import Store, StoreError
+    from creditbridge.sync.writeback.transactions import write_transaction
 
     user = os.environ.get("CREDITBRIDGE_USER") or getpass.getuser()
     try:
-        with Store.open(store or store_url_from_env()) as opened, opened.engine.begin() as conn:
+        with Store.open(store or store_url_from_env()) as opened, write_transaction(opened.engine) as conn:
             return record_order_check(conn, policy, view, decision, amount, currency,
                                       decided_by=f"{user} (creditbridge credit check)", source=source)  # fmt: skip
     except StoreError as exc:

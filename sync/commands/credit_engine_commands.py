@@ -199,8 +199,9 @@ def _store_application(
     store: Store, policy: Policy, application: Application, data: Any, result: dict[str, Any], user: str, on: date
 ) -> int:
     from creditbridge.sync.credit_decisions import record_decision
+    from creditbridge.sync.writeback.transactions import write_transaction
 
-    with store.engine.begin() as conn:
+    with write_transaction(store.engine) as conn:
         return record_decision(
             conn, policy, kind="application", decided_by=user, decision=result["decision"], as_of=on,
             inputs=data, result=result, customer_id=application.customer_id, applicant=application.name,

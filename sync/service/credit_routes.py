@@ -47,6 +47,7 @@ def credit_router(config: Config, holder: StoreHolder, policy: Policy | None = N
     """
     from creditbridge.mappings.credit_policy import policy_from_environment
     from creditbridge.sync.credit_decisions import record_order_check
+    from creditbridge.sync.writeback.transactions import write_transaction
 
     router = APIRouter()
     rules = policy or policy_from_environment(None)
@@ -67,7 +68,7 @@ def credit_router(config: Config, holder: StoreHolder, policy: Policy | None = N
             if view is None:
                 raise UnknownCustomer(f"no customer {customer_id!r} in the store")
             decision = check_order_in(view, customer_id, amount, currency, as_of, thresholds)
-            with store.engine.begin() as conn:
+            with write_transaction(store.engine) as conn:
                 kept = record_order_check(conn, rules, view, decision, amount, currency,
                                           decided_by="POST /credit/check", source=source)  # fmt: skip
             return {**decision.as_dict(), "decision_id": kept}
