@@ -113,3 +113,23 @@ def test_each_check_is_kept_as_a_decision_that_replays(store: Store) -> None:
     assert plain_json(again.as_dict()) == kept.result
     stricter = parse_policy(policy_text.replace("warn_percent: 80", "warn_percent: 90"))
     assert replay_order_check(stricter.order_check, kept.inputs).decision == "approve", "the inputs drive the replay"
+
+
+def test_checks_answered_at_the_same_time_are_all_kept(tmp_path: Path) -> None:
+    """Concurrent checks each write their decision: on SQLite a read-then-write transaction that is not
+    IMMEDIATE fails with "database is locked" when another commits in between (the route answered 503)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from creditbridge.sync.credit_decisions import list_decisions
+
+    with Store.open(f"sqlite:///{tmp_path / 'cb.db'}") as opened:
+        opened.import_ledger(read_ledger(FIXTURE), source="erp1")
+        test_client = client(opened, "erp1")
+
+        def one(n: int) -> int:
+            return post(test_client, {"customer_id": "A", "amount": str(100 + n), "as_of": "2026-01-30"})[0]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(one, range(80)))
+        assert statuses == [200] * 80
+        assert len(list_decisions(opened.engine, kind="order_check", limit=None)) == 80
