@@ -279,6 +279,8 @@ def demo_command(
     out.print(f"Import:        {result.import_summary.describe_short()}", highlight=False)
     out.print(f"[bold]Report:        {result.html_report}[/]", highlight=False)
     out.print(f"Workbook:      {result.xlsx_report}", highlight=False)
+    try_it = f"creditbridge cashapp match --ledger {result.ledger_dir} --statement {result.bank_statement} --out m.csv"
+    out.print(f"Bank file:     {result.bank_statement} (camt.053; try: {try_it})", highlight=False)
     out.print(f"Done in {result.seconds:.1f} s. Open the report in a browser; it works offline.", highlight=False)
 
 

@@ -1,7 +1,8 @@
 """`creditbridge demo`: a sample company end to end, on the embedded default (SQLite, no server).
 
 generate the ledger folder -> read and validate it -> import into the store -> load the
-columns back from the store -> KPIs and the HTML/XLSX report. The same path a real user takes
+columns back from the store -> KPIs and the HTML/XLSX report, and a bank statement of today's
+payments to try cash application on. The same path a real user takes
 with their own exports, so the demo also proves the install works.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from creditbridge.adapters.files import read_ledger
 from creditbridge.core.kpis import KpiReport
+from creditbridge.sync.demo_statement import write_demo_statement
 from creditbridge.sync.reports import build_report, write_html, write_xlsx
 from creditbridge.sync.sample_company import generate_sample_company
 from creditbridge.sync.settings import sqlite_url
@@ -31,6 +33,7 @@ class DemoResult:
     kpis: KpiReport
     html_report: Path
     xlsx_report: Path
+    bank_statement: Path
     seconds: float
 
 
@@ -71,6 +74,8 @@ def run_demo(
     write_xlsx(report, xlsx)
     if progress:
         progress("Writing the report", 1, 1)
+    statement = directory / "bank-statement.xml"
+    write_demo_statement(ledger_dir, statement, as_of, seed)
     return DemoResult(
         ledger_dir=ledger_dir.resolve(),
         store_url=url,
@@ -78,5 +83,6 @@ def run_demo(
         kpis=report.kpis,
         html_report=html.resolve(),
         xlsx_report=xlsx.resolve(),
+        bank_statement=statement.resolve(),
         seconds=time.perf_counter() - started,
     )

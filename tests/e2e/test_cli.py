@@ -134,6 +134,18 @@ def test_demo_runs_twice_and_says_where_the_report_is(tmp_path: Path):
     assert "DSO" in second
 
 
+def test_the_demo_leaves_a_bank_statement_that_cash_application_mostly_applies(tmp_path: Path):
+    run("demo", "--dir", str(tmp_path / "demo"), "--customers", "60", "--invoices", "3000", "--as-of", "2026-06-30",
+        cwd=tmp_path)  # fmt: skip
+    statement = tmp_path / "demo" / "bank-statement.xml"
+    matched = run("cashapp", "match", "--ledger", str(tmp_path / "demo" / "ledger"), "--statement", str(statement),
+                  "--out", str(tmp_path / "m.csv"), "--format", "json", cwd=tmp_path)  # fmt: skip
+    summary = json.loads(matched.stdout)
+    assert summary["format"] == "camt.053" and summary["skipped_debits"] == 2
+    assert summary["payments"] >= 30 and summary["auto"] >= summary["payments"] * 0.8, summary
+    assert summary["unapplied"] >= 1, "the unknown payer's advance stays unapplied"
+
+
 def test_kpis_without_a_store_say_how_to_get_one(tmp_path: Path):
     result = run("kpis", "--as-of", "2026-03-31", cwd=tmp_path, check=False)
     assert result.returncode == 2

@@ -21,11 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline import baseline
-from camt_writer import write_camt053
 from generator import MEDIUM, generate
 from scorer import Figures, Outcome, score
 
 from creditbridge.adapters.statements import read_statement
+from creditbridge.adapters.statements.camt_writer import write_camt053
 from creditbridge.core.cashapp import CashMatcher
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cashapp"

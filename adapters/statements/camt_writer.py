@@ -1,4 +1,9 @@
-"""Write generated payments as one ISO 20022 camt.053.001.02 statement (what banks send at day end)."""
+"""Writing incoming payments as one ISO 20022 camt.053.001.02 statement (what banks send at day end).
+
+Used by `creditbridge demo` (a statement of the sample company's newest payments to try cash
+application on) and by the cash-application benchmark. The file passes our own reader's checks:
+entry count and sum of credits and debits in TxsSummry, opening + credits − debits = closing.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ def write_camt053(path: Path, transactions: Sequence[BankTransaction], debits: i
     debit_total = Decimal(125) * debits
     parts = [
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{NS}"><BkToCstmrStmt>',
-        f"<GrpHdr><MsgId>BENCH-{day}</MsgId><CreDtTm>{day}T18:00:00</CreDtTm></GrpHdr>",
+        f"<GrpHdr><MsgId>MSG-{day}</MsgId><CreDtTm>{day}T18:00:00</CreDtTm></GrpHdr>",
         f"<Stmt><Id>STMT-{day}</Id><ElctrncSeqNb>1</ElctrncSeqNb>"
         f"<Acct><Id><IBAN>{account}</IBAN></Id><Ccy>{currency}</Ccy></Acct>",
         _balance("OPBD", Decimal(0), currency, day),
@@ -56,9 +61,12 @@ def _entry(number: int, tx: BankTransaction) -> str:
     if tx.remittance_text:
         remittance += f"<Ustrd>{escape(tx.remittance_text)}</Ustrd>"
     for line in tx.remittance_lines:
-        inner = f"<RfrdDocInf><Tp><CdOrPrtry><Cd>{line.document_type or 'CINV'}</Cd></CdOrPrtry></Tp><Nb>{escape(line.document_number or '')}</Nb></RfrdDocInf>"
+        kind = line.document_type or "CINV"
+        inner = (f"<RfrdDocInf><Tp><CdOrPrtry><Cd>{kind}</Cd></CdOrPrtry></Tp>"
+                 f"<Nb>{escape(line.document_number or '')}</Nb></RfrdDocInf>")  # fmt: skip
         if line.amount is not None:
-            inner += f'<RfrdDocAmt><RmtdAmt Ccy="{line.amount.currency}">{line.amount.amount:.2f}</RmtdAmt></RfrdDocAmt>'
+            paid = f'<RmtdAmt Ccy="{line.amount.currency}">{line.amount.amount:.2f}</RmtdAmt>'
+            inner += f"<RfrdDocAmt>{paid}</RfrdDocAmt>"
         remittance += f"<Strd>{inner}</Strd>"
     return (
         f"<Ntry><NtryRef>{number}</NtryRef>{amount}<CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
