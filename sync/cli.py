@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from creditbridge.adapters.files import LedgerError, read_ledger
@@ -79,7 +80,7 @@ PeriodOption = Annotated[
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)  # "[sap]" is text, not markup
     return typer.Exit(code)
 
 
@@ -285,7 +286,11 @@ def demo_command(
 
 
 def _quickbooks_demo(directory: Path, customers: int, seed: int, as_of: str | None) -> None:
-    from creditbridge.sync.demo_quickbooks import run_quickbooks_demo
+    try:
+        from creditbridge.sync.demo_quickbooks import run_quickbooks_demo
+    except ModuleNotFoundError as exc:
+        raise _fail(f"the QuickBooks demo needs the quickbooks extra ({exc.name} is missing): "
+                    "pip install 'creditbridge[quickbooks]'") from None  # fmt: skip
 
     started = time.perf_counter()
     with _user_errors():

@@ -71,6 +71,16 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _celery() -> tuple[Any, Any]:
+    """celery_app's make_app and send; a clear error (exit 2) when Celery is not installed."""
+    try:
+        from creditbridge.sync.scheduling.celery_app import make_app, send
+    except ModuleNotFoundError as exc:
+        raise _fail(f"Celery workers need the celery extra ({exc.name} is missing): "
+                    "pip install 'creditbridge[celery]'", EXIT_USAGE) from None  # fmt: skip
+    return make_app, send
+
+
 def _load(config_file: Path | None) -> Config:
     from creditbridge.sync.config import ConfigError, load_config
     from creditbridge.sync.logs import configure_logging
@@ -123,7 +133,7 @@ def schedule_command(
     config = _load(config_file)
     sender = None
     if celery:
-        from creditbridge.sync.scheduling.celery_app import make_app, send
+        make_app, send = _celery()
 
         try:
             app = make_app(config)
@@ -275,7 +285,9 @@ def worker_command(
     import os
 
     from creditbridge.sync.config import CONFIG_ENV, ConfigError, config_path
-    from creditbridge.sync.scheduling.celery_app import make_app, worker_argv
+
+    make_app, _ = _celery()
+    from creditbridge.sync.scheduling.celery_app import worker_argv
 
     config = _load(config_file)
     try:
