@@ -20,7 +20,8 @@ BASE = "http://qbo.test"
 TOKEN_URL = f"{BASE}/oauth2/v1/tokens/bearer"
 REALM = "9341453050000000"
 QUERY_URL = f"{BASE}/v3/company/{REALM}/query"
-THROTTLE_XML = (Path(__file__).resolve().parents[3] / "shared" / "samples" / "quickbooks" / "throttle_429_body.xml").read_text()
+_BESIDE = Path(__file__).resolve().parents[3] / "shared"  # where CI lays shared/, else the dev machines' copy
+THROTTLE_XML = ((_BESIDE if _BESIDE.is_dir() else Path("/work/shared")) / "samples" / "quickbooks" / "throttle_429_body.xml").read_text()
 EMPTY = {"QueryResponse": {}, "time": "2026-11-23T08:00:00-08:00"}
 
 
