@@ -91,7 +91,8 @@ class CashMatcher:
             self.payers = PayerDirectory(customer_list, self.memory.accounts, self.memory.names)
         self._fee = to_units(self.policy.fee_tolerance)
         self._overpay = to_units(self.policy.overpayment_auto_limit)
-        self._fx = float(self.policy.fx_tolerance_percent) / 100
+        # FX tolerance as an exact fraction of the open total (amounts are integer units: no float on money)
+        self._fx_num, self._fx_den = (self.policy.fx_tolerance_percent / 100).as_integer_ratio()
         self._auto = float(self.policy.auto_threshold)
         self._suggest = float(self.policy.suggest_threshold)
 
@@ -356,7 +357,7 @@ class CashMatcher:
             return []
         if corroborated != "customer":  # an amount that does not fit needs the payer to vouch for the reference
             base = min(base, 0.75)
-        if total > 0 and diff <= total * self._fx and diff <= self._overpay:
+        if total > 0 and diff * self._fx_den <= total * self._fx_num and diff <= self._overpay:
             return [
                 _Plan(
                     stage,
@@ -450,7 +451,7 @@ class CashMatcher:
             plan.residual = Residual.BANK_FEE
             plan.write_off = short
             text = f"{_fmt(short)} short: bank fee within the {self.policy.fee_tolerance} tolerance"
-        elif total > 0 and short <= total * self._fx:
+        elif total > 0 and short * self._fx_den <= total * self._fx_num:
             plan.residual = Residual.FX
             plan.write_off = short
             text = f"{_fmt(short)} short: FX difference within {self.policy.fx_tolerance_percent}%"
