@@ -8,6 +8,7 @@ never missed (records read twice are deduplicated by key and version downstream)
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, time, tzinfo
 
 
@@ -23,3 +24,8 @@ def start_of_day(now: datetime, zone: tzinfo = UTC) -> datetime:
 def since_day(since: datetime | None, zone: tzinfo = UTC) -> date | None:
     """The first day to ask SAP for: the day `since` falls on (inclusive)."""
     return None if since is None else since.astimezone(zone).date()
+
+
+def fingerprint(*parts: object) -> str:
+    """A record's version where SAP keeps none: a short hash of the values a write compares."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]

@@ -11,7 +11,6 @@ a new version only for what really changed. No tombstones are offered (READ_DELE
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
@@ -22,7 +21,7 @@ from creditbridge.adapters.sap.odata import wire
 from creditbridge.adapters.sap.odata.client import ODataClient
 from creditbridge.adapters.sap.receivables import FiLine, documents
 from creditbridge.adapters.sap.settings import SapSettings
-from creditbridge.adapters.sap.stamps import day_stamp, since_day, start_of_day
+from creditbridge.adapters.sap.stamps import day_stamp, fingerprint, since_day, start_of_day
 from creditbridge.core.model import CreditProfile, Customer, Order, OrderStatus
 from creditbridge.core.money import Money
 from creditbridge.core.ports import Change, ChangePage, Entity, ErpConfigError, Record
@@ -39,10 +38,6 @@ ENTITIES = (
     Entity.ORDERS,
     Entity.WRITEOFFS,
 )
-
-
-def fingerprint(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 class S4Reader:

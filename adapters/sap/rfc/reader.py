@@ -17,7 +17,6 @@ is not offered: a record that disappears is found by the shell's full sweep.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from creditbridge.adapters.sap.rfc.returns import failures
 from creditbridge.adapters.sap.rfc.session import RfcSession
 from creditbridge.adapters.sap.rfc.tables import in_list, rows, rows_in
 from creditbridge.adapters.sap.settings import SapSettings
-from creditbridge.adapters.sap.stamps import day_stamp, since_day, start_of_day
+from creditbridge.adapters.sap.stamps import day_stamp, fingerprint, since_day, start_of_day
 from creditbridge.core.model import CreditProfile, Customer, Order, OrderStatus
 from creditbridge.core.money import Money
 from creditbridge.core.ports import Change, ChangePage, Entity, ErpConfigError, Record
@@ -55,10 +54,6 @@ class _Dated:
     day: date
     record: Record
     version: str
-
-
-def fingerprint(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 class EccReader:
