@@ -1,0 +1,93 @@
+"""The dashboard and the customer list and 360 (with adding a note or logging a call)."""
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+
+from creditbridge.sync.collections.repository import NOTE_KINDS, add_note, customer_currency
+from creditbridge.sync.reports.html_report import trend_card
+from creditbridge.sync.reports.svg_charts import BUCKET_COLOURS, aging_bar, aging_bar_labels
+from creditbridge.sync.web import sessions, views
+from creditbridge.sync.web.context import EXPORTS, Workspace, as_of_of, export, is_date, listing
+from creditbridge.sync.web.users import record
+from creditbridge.sync.writeback.transactions import write_transaction
+
+MAX_NOTE_LENGTH = 4000
+
+
+def router(ws: Workspace) -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+
+    @routes.get("/dashboard")
+    def dashboard(request: Request, session: Annotated[sessions.Session, ws.guard("dashboard.view")]) -> Response:
+        as_of = as_of_of(request)
+        data = views.dashboard(ws.store, ws.source, as_of, ws.config)
+        report = data.report
+        currencies = report.currencies if report is not None else ()
+        currency = request.query_params.get("currency")
+        currency = currency if currency in currencies else (currencies[0] if currencies else None)
+        charts: dict[str, Markup] = {}
+        if report is not None and currency is not None:
+            figures = report.company(currency)
+            charts = {"aging": Markup(aging_bar(figures, "dash") + aging_bar_labels(figures)),
+                      "trend": Markup(trend_card(report, currency))}  # fmt: skip
+        return ws.page(request, "dashboard.html", session=session, as_of=as_of, data=data, currency=currency,
+                       currencies=currencies, charts=charts, colours=BUCKET_COLOURS,
+                       figures=report.company(currency) if report is not None and currency else None,
+                       top=report.top_overdue(currency, 10) if report is not None and currency else ())  # fmt: skip
+
+    def customers_list(request: Request) -> list[Mapping[str, Any]]:
+        return views.customer_rows(views.kpi_report(ws.store, ws.source, as_of_of(request)))
+
+    @routes.get("/customers")
+    def customers(request: Request, session: Annotated[sessions.Session, ws.guard("customers.view")]) -> Response:
+        rows = listing(customers_list(request), views.CUSTOMER_COLUMNS, request, "past_due", "desc")
+        return ws.page(request, "customers.html", session=session, listing=rows, as_of=as_of_of(request))
+
+    @routes.get("/customers.{kind}")
+    def customers_export(kind: str, request: Request,
+                         _session: Annotated[sessions.Session, ws.guard("customers.export")]) -> Response:  # fmt: skip
+        if kind not in EXPORTS:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return export(customers_list(request), views.CUSTOMER_COLUMNS, request, "past_due", f"customers.{kind}")
+
+    @routes.get("/customers/{customer_id:path}")
+    def customer(customer_id: str, request: Request,
+                 session: Annotated[sessions.Session, ws.guard("customers.view")]) -> Response:  # fmt: skip
+        as_of = as_of_of(request)
+        found = views.customer_360(ws.store, ws.source, customer_id, as_of, ws.thresholds)
+        if found is None:
+            return ws.message(request, 404, session, "No such customer", f"The store has no customer {customer_id!r}.")
+        return ws.page(request, "customer.html", session=session, c=found, as_of=as_of)
+
+    @routes.post("/customers/{customer_id:path}/notes")
+    async def add_customer_note(
+        customer_id: str, request: Request, session: Annotated[sessions.Session, ws.guard("customers.note")]
+    ) -> Response:
+        form = await request.form()
+        kind, text = str(form.get("kind") or ""), str(form.get("text") or "").strip()
+        as_of = str(form.get("as_of") or "")
+        back = f"/customers/{quote(customer_id, safe='')}" + (f"?as_of={as_of}" if is_date(as_of) else "")
+        if kind not in NOTE_KINDS or not text or len(text) > MAX_NOTE_LENGTH:
+            message = f"A note needs a kind ({', '.join(NOTE_KINDS)}) and a text of 1 to {MAX_NOTE_LENGTH} characters."
+            return ws.message(request, 400, session, "Note not added", message)
+
+        def write() -> bool:
+            with write_transaction(ws.store.engine) as conn:
+                if customer_currency(conn, customer_id) is None:
+                    return False
+                add_note(conn, customer_id, kind, text, owner=session.user.username)
+                record(conn, session.user.username, "note_added", "ok", reason=kind, role=session.user.role,
+                       customer_id=customer_id)  # fmt: skip
+            return True
+
+        if not await run_in_threadpool(write):
+            return ws.message(request, 404, session, "No such customer", f"The store has no customer {customer_id!r}.")
+        return RedirectResponse(f"{back}#notes", status_code=303)
+
+    return routes
