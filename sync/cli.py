@@ -386,13 +386,14 @@ def _register_areas() -> None:
         service_commands,
         simulator_commands,
         statement_commands,
+        tokens_commands,
         users_commands,
         writeback_commands,
     )
 
     areas = (config_commands, pull_commands, writeback_commands, service_commands, quickbooks_commands,
              simulator_commands, credit_commands, cashapp_commands, reconcile_commands, statement_commands,
-             collections_commands, scheduling_commands, users_commands)  # fmt: skip
+             collections_commands, scheduling_commands, users_commands, tokens_commands)  # fmt: skip
     for area in areas:
         area.register(app)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -34,12 +35,25 @@ from creditbridge.sync.config import Config, ConnectionConfig
 from creditbridge.sync.logs import get_logger
 from creditbridge.sync.secrets import SecretError, resolve_secret
 from creditbridge.sync.service import queue
-from creditbridge.sync.service.credit_routes import credit_router
+from creditbridge.sync.service.credit_routes import credit_router, order_checker
 from creditbridge.sync.service.events import PayloadError, WebhookEvent, parse_payload
 from creditbridge.sync.service.signatures import SIGNATURE_HEADER, signature_matches
 from creditbridge.sync.store import Store, StoreError, migrate
+from creditbridge.sync.web import api
 from creditbridge.sync.web.routes import install_workspace
 from creditbridge.sync.web.sessions import LoginLimiter
+
+API_DESCRIPTION = """\
+creditbridge's HTTP service: the order-time credit check, the QuickBooks webhook receiver, and the JSON
+API behind the web workspace (`/api/v1`).
+
+Authentication of `/api/v1`: `Authorization: Bearer <token>` (a token from `creditbridge tokens add NAME
+--role ROLE`, acting with that role as `token:NAME`), or the workspace's session cookie with an
+`X-CSRF-Token` header on every POST. Roles are those of the workspace (viewer, collector, analyst,
+approver, admin). Errors are `{"error": "..."}`; amounts are decimal strings with their currency.
+`POST /credit/check` is open until the installation's first API token, then needs one. Webhooks are
+checked by their ERP's signature, not by tokens.
+"""
 
 MAX_BODY_BYTES = 1_000_000
 VERIFIER_OPTION = "webhook_verifier"
@@ -91,12 +105,15 @@ def create_app(
         yield
         holder.close()
 
-    app = FastAPI(title="creditbridge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="creditbridge", version=_version(), description=API_DESCRIPTION,
+                  lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json")  # fmt: skip
     app.state.store = holder
-    app.include_router(credit_router(config, holder, policy))
-    install_workspace(app, config, holder, None if policy is None else policy.order_check, login_limiter)
+    checker = order_checker(config, holder, policy)
+    app.include_router(credit_router(holder, checker))
+    ws = install_workspace(app, config, holder, None if policy is None else policy.order_check, login_limiter)
+    api.install(app, ws, checker)
 
-    @app.get("/health")
+    @app.get("/health", summary="Is the service up, and is its store at this version's revision?")
     def health() -> JSONResponse:
         try:
             engine = holder.get().engine
@@ -108,7 +125,7 @@ def create_app(
             return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
         return JSONResponse({"status": "ok", "store_revision": current})
 
-    @app.post("/webhooks/quickbooks/{connection}")
+    @app.post("/webhooks/quickbooks/{connection}", summary="QuickBooks webhook receiver (Intuit's signature, no token)")
     async def quickbooks_webhook(connection: str, request: Request) -> JSONResponse:
         found = _webhook_connection(config, connection)
         if found is None:
@@ -165,6 +182,13 @@ def create_app(
         )
 
     return app
+
+
+def _version() -> str:
+    try:
+        return version("creditbridge")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "0+unknown"
 
 
 def _webhook_connection(config: Config, name: str) -> ConnectionConfig | None:

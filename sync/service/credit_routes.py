@@ -9,18 +9,23 @@ configured connection, or the whole store when none is configured. Thresholds: t
 Responses: 200 the decision (the same JSON as the CLI's `--format json`, with the `decision_id` it is
 kept under); 400 a bad request
 (not JSON, a missing or bad field, another currency, several connections and none named);
-404 no such customer or connection; 503 the store is unavailable.
+401 no API token, or an unknown or revoked one (only once the installation has a token: before
+the first `creditbridge tokens add` the route is open, as it always was); 403 the token's role may
+not `credit.check`; 404 no such customer or connection; 503 the store is unavailable.
+The JSON API's `POST /api/v1/credit/check` runs the same `order_checker` (amounts as decimal strings).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import simplejson
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from creditbridge.core.credit import CreditCheckError, UnknownCustomer, check_order_in
@@ -28,6 +33,19 @@ from creditbridge.core.credit.policy import Policy
 from creditbridge.core.money import MoneyError, parse_decimal
 from creditbridge.sync.config import Config
 from creditbridge.sync.store import StoreError
+from creditbridge.sync.web import api_tokens, roles
+from creditbridge.sync.web.auth import bearer_token
+
+CREDIT_CHECK_ACTION = "credit.check"
+_ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}}}
+CREDIT_CHECK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The decision: approve, warn, review or hold, with the exposure, the limit and the reasons"},
+    400: {"description": "A bad request: not JSON, a missing or bad field, another currency", **_ERROR},
+    401: {"description": "No or an unknown or revoked API token (once the installation has one)", **_ERROR},
+    403: {"description": "The token's role may not run credit checks", **_ERROR},
+    404: {"description": "No such customer or connection", **_ERROR},
+    503: {"description": "The store is unavailable", **_ERROR},
+}
 
 if TYPE_CHECKING:
     from creditbridge.sync.service.app import StoreHolder
@@ -39,28 +57,47 @@ class _BadRequest(Exception):
         self.status = status
 
 
-def credit_router(config: Config, holder: StoreHolder, policy: Policy | None = None) -> APIRouter:
-    """The `/credit/check` route on the store of `holder`, connections of `config`, thresholds of `policy`.
+class CreditCheckRequest(BaseModel):
+    """The body of `POST /credit/check` and `POST /api/v1/credit/check` (documents the schema; the body is
+    read by `_parse` and `_fields`, so amounts are exact decimals, never floats)."""
+
+    customer_id: str = Field(min_length=1, examples=["A"])
+    amount: Decimal | str = Field(description="The order's amount: a JSON number or a decimal string",
+                                  examples=["1250.00"])  # fmt: skip
+    currency: str | None = Field(None, description="The order's currency; the customer's when left out",
+                                 examples=["USD"])  # fmt: skip
+    as_of: date | None = Field(None, description="The day to check as of (YYYY-MM-DD); today when left out")
+    connection: str | None = Field(None, description="Whose records: needed when several connections are configured")
+
+
+CREDIT_CHECK_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": CreditCheckRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}}  # fmt: skip
+"""The request schema for the OpenAPI document of both credit-check routes."""
+
+Checker = Callable[[bytes, str], Awaitable[tuple[int, dict[str, Any]]]]
+"""(raw body, who decides) -> (status, the decision's JSON or {"error": ...})."""
+
+
+def order_checker(config: Config, holder: StoreHolder, policy: Policy | None = None) -> Checker:
+    """The credit check on the store of `holder`, connections of `config`, thresholds of `policy`.
 
     Each check reads only the customer (and its group) with the store's indexed narrow read, and is
-    kept as a credit decision (kind `order_check`) with that view and the policy's version.
+    kept as a credit decision (kind `order_check`) with that view, the policy's version and who asked.
     """
     from creditbridge.mappings.credit_policy import policy_from_environment
     from creditbridge.sync.credit_decisions import record_order_check
     from creditbridge.sync.writeback.transactions import write_transaction
 
-    router = APIRouter()
     rules = policy or policy_from_environment(None)
     thresholds = rules.order_check
 
-    @router.post("/credit/check")
-    async def credit_check(request: Request) -> Response:
+    async def run(raw: bytes, decided_by: str) -> tuple[int, dict[str, Any]]:
         try:
-            body = _parse(await request.body())
+            body = _parse(raw)
             source = _source(config, body.get("connection"))
             customer_id, amount, currency, as_of = _fields(body)
         except _BadRequest as exc:
-            return _json({"error": str(exc)}, exc.status)
+            return exc.status, {"error": str(exc)}
 
         def check() -> dict[str, Any]:
             store = holder.get()
@@ -70,18 +107,54 @@ def credit_router(config: Config, holder: StoreHolder, policy: Policy | None = N
             decision = check_order_in(view, customer_id, amount, currency, as_of, thresholds)
             with write_transaction(store.engine) as conn:
                 kept = record_order_check(conn, rules, view, decision, amount, currency,
-                                          decided_by="POST /credit/check", source=source)  # fmt: skip
+                                          decided_by=decided_by, source=source)  # fmt: skip
             return {**decision.as_dict(), "decision_id": kept}
 
         try:
-            answer = await run_in_threadpool(check)
+            return 200, await run_in_threadpool(check)
         except UnknownCustomer as exc:
-            return _json({"error": str(exc)}, 404)
+            return 404, {"error": str(exc)}
         except CreditCheckError as exc:
-            return _json({"error": str(exc)}, 400)
+            return 400, {"error": str(exc)}
+        except StoreError:
+            return 503, {"error": "the store is unavailable"}
+
+    return run
+
+
+def credit_router(holder: StoreHolder, run: Checker) -> APIRouter:
+    """The `/credit/check` route (see the module's docstring); `run` (`order_checker`) does the check.
+
+    Who may call: anyone while the installation has no API token (as before tokens existed); once
+    one was added (`creditbridge tokens add`), only a live token whose role may `credit.check`.
+    """
+    router = APIRouter()
+
+    @router.post("/credit/check", summary="Order-time credit check (the original route)",
+                 openapi_extra=CREDIT_CHECK_BODY, responses=CREDIT_CHECK_RESPONSES)  # fmt: skip
+    async def credit_check(request: Request) -> Response:
+        """The decision as `creditbridge credit check --format json` prints it, amounts as JSON numbers.
+
+        Needs `Authorization: Bearer <token>` once the installation has an API token.
+        """
+        try:
+            engine = await run_in_threadpool(lambda: holder.get().engine)
         except StoreError:
             return _json({"error": "the store is unavailable"}, 503)
-        return _json(answer, 200)
+        token = bearer_token(request)
+        if token is not None or "authorization" in request.headers:
+            found = await run_in_threadpool(api_tokens.find, engine, token)
+            if found is None:
+                return _json({"error": "the API token is unknown or revoked"}, 401, challenge=True)
+            if not roles.allowed(found.role, CREDIT_CHECK_ACTION):
+                return _json({"error": f"the token's role ({found.role}) may not do this ({CREDIT_CHECK_ACTION})"}, 403)
+            decided_by = found.actor
+        elif await run_in_threadpool(api_tokens.any_tokens, engine):
+            return _json({"error": "send an API token as 'Authorization: Bearer <token>'"}, 401, challenge=True)
+        else:
+            decided_by = "POST /credit/check"
+        status, answer = await run(await request.body(), decided_by)
+        return _json(answer, status)
 
     return router
 
@@ -134,5 +207,7 @@ def _fields(body: dict[str, Any]) -> tuple[str, Decimal, str | None, date]:
     return customer_id, amount, currency, as_of
 
 
-def _json(content: dict[str, Any], status: int) -> Response:
-    return Response(simplejson.dumps(content, use_decimal=True), status_code=status, media_type="application/json")
+def _json(content: dict[str, Any], status: int, *, challenge: bool = False) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if challenge else None
+    return Response(simplejson.dumps(content, use_decimal=True), status_code=status, media_type="application/json",
+                    headers=headers)  # fmt: skip

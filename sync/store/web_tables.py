@@ -1,4 +1,4 @@
-"""Tables of the web workspace: local users and their sessions.
+"""Tables of the web workspace: local users, their sessions, and the API tokens of systems.
 
 `web_users`: one row per person; `password_hash` is an argon2id hash (never the password);
 `role` one of creditbridge.sync.web.roles.ROLES. `web_sessions`: one row per signed-in browser;
@@ -33,3 +33,16 @@ web_sessions = sa.Table(
     sa.Column("expires_at", sa.DateTime, nullable=False),
     sa.Index(None, "username"),
 )
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),
+)
+"""API tokens of systems (`creditbridge tokens add`): the sha256 of the token, never the token; a revoked
+token keeps its row (the audit log names it as `token:NAME`, so a name is never given to another token)."""

@@ -1,15 +1,13 @@
 """The approvals queue: four eyes on limit and hold changes (the approver must not be the requester)."""
 
 import re
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from creditbridge.sync import writeback
-from creditbridge.sync.web import sessions, views
+from creditbridge.sync.web import actions, sessions, views
 from creditbridge.sync.web.context import EXPORTS, Workspace, export, listing
 
 
@@ -30,20 +28,14 @@ def router(ws: Workspace) -> APIRouter:
             return Response("not found", status_code=404, media_type="text/plain")
         return export(views.approval_rows(ws.store), views.APPROVAL_COLUMNS, request, "id", f"approvals.{kind}")
 
-    async def decide(request: Request, session: sessions.Session, request_id: int,
-                     act: Callable[..., writeback.Decision], verb: str) -> Response:  # fmt: skip
+    async def decide(request: Request, session: sessions.Session, request_id: int, verb: str) -> Response:
         form = await request.form()
-        comment = str(form.get("comment") or "").strip() or None
-        user = session.user.username
+        comment = str(form.get("comment") or "")
         try:
-            await run_in_threadpool(lambda: act(ws.store, request_id, user, comment=comment))
-        except writeback.SelfApprovalRefused as exc:
-            return await refused(request, session, 403, str(exc))
-        except writeback.NotFound as exc:
-            return await refused(request, session, 404, str(exc))
-        except writeback.WritebackError as exc:
-            return await refused(request, session, 409, str(exc))
-        return RedirectResponse(f"/approvals?done={verb}-{request_id}", status_code=303)
+            await run_in_threadpool(actions.decide_request, ws.store, request_id, verb, session.user.username, comment)
+        except actions.ActionError as exc:
+            return await refused(request, session, exc.status, str(exc))
+        return RedirectResponse(f"/approvals?done={verb}d-{request_id}", status_code=303)
 
     async def refused(request: Request, session: sessions.Session, status: int, message: str) -> Response:
         rows = await run_in_threadpool(views.approval_rows, ws.store)
@@ -53,11 +45,11 @@ def router(ws: Workspace) -> APIRouter:
     @routes.post("/approvals/{request_id}/approve")
     async def approve(request: Request, request_id: int,
                       session: Annotated[sessions.Session, ws.guard("approvals.decide")]) -> Response:  # fmt: skip
-        return await decide(request, session, request_id, writeback.approve, "approved")
+        return await decide(request, session, request_id, "approve")
 
     @routes.post("/approvals/{request_id}/reject")
     async def reject(request: Request, request_id: int,
                      session: Annotated[sessions.Session, ws.guard("approvals.decide")]) -> Response:  # fmt: skip
-        return await decide(request, session, request_id, writeback.reject, "rejected")
+        return await decide(request, session, request_id, "reject")
 
     return routes

@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from creditbridge.core.money import MoneyError, parse_decimal
-from creditbridge.sync.cashapp.job import CashappError, confirm_payment, reject_payment
+from creditbridge.sync.cashapp.job import CashappError
 from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
-from creditbridge.sync.web import sessions
+from creditbridge.sync.web import actions, sessions
 from creditbridge.sync.web.context import Workspace
 
 
@@ -31,16 +31,11 @@ def router(ws: Workspace) -> APIRouter:
         action, user = str(form.get("action") or ""), session.user.username
         try:
             allocations = parse_allocations(str(form.get("invoices") or "")) if action == "apply" else None
-            if action == "reject":
-                await run_in_threadpool(reject_payment, ws.store, payment_id, user)
-            elif action in ("confirm", "apply"):
-                await run_in_threadpool(confirm_payment, ws.store, payment_id, user, allocations)
-            else:
-                raise CashappError(f"unknown action {action!r}")
-        except CashappError as exc:
+            await run_in_threadpool(actions.decide_payment, ws.store, payment_id, action, user, session.user.role,
+                                    allocations)  # fmt: skip
+        except (CashappError, actions.ActionError) as exc:
             rows = await run_in_threadpool(cashapp_exceptions, ws.store)
             return ws.page(request, "cashapp.html", 400, session, rows=rows, error=str(exc), done=None)
-        await run_in_threadpool(ws.audit, user, f"cashapp_{action}", "ok", payment_id, session.user.role)
         return RedirectResponse(f"/cashapp?done={quote(payment_id, safe='')}", status_code=303)
 
     return routes

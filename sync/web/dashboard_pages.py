@@ -9,15 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
-from creditbridge.sync.collections.repository import NOTE_KINDS, add_note, customer_currency
 from creditbridge.sync.reports.html_report import trend_card
 from creditbridge.sync.reports.svg_charts import BUCKET_COLOURS, aging_bar, aging_bar_labels
-from creditbridge.sync.web import sessions, views
+from creditbridge.sync.web import actions, sessions, views
 from creditbridge.sync.web.context import EXPORTS, Workspace, as_of_of, export, is_date, listing
-from creditbridge.sync.web.users import record
-from creditbridge.sync.writeback.transactions import write_transaction
-
-MAX_NOTE_LENGTH = 4000
 
 
 def router(ws: Workspace) -> APIRouter:
@@ -70,24 +65,15 @@ def router(ws: Workspace) -> APIRouter:
         customer_id: str, request: Request, session: Annotated[sessions.Session, ws.guard("customers.note")]
     ) -> Response:
         form = await request.form()
-        kind, text = str(form.get("kind") or ""), str(form.get("text") or "").strip()
+        kind, text = str(form.get("kind") or ""), str(form.get("text") or "")
         as_of = str(form.get("as_of") or "")
         back = f"/customers/{quote(customer_id, safe='')}" + (f"?as_of={as_of}" if is_date(as_of) else "")
-        if kind not in NOTE_KINDS or not text or len(text) > MAX_NOTE_LENGTH:
-            message = f"A note needs a kind ({', '.join(NOTE_KINDS)}) and a text of 1 to {MAX_NOTE_LENGTH} characters."
-            return ws.message(request, 400, session, "Note not added", message)
-
-        def write() -> bool:
-            with write_transaction(ws.store.engine) as conn:
-                if customer_currency(conn, customer_id) is None:
-                    return False
-                add_note(conn, customer_id, kind, text, owner=session.user.username)
-                record(conn, session.user.username, "note_added", "ok", reason=kind, role=session.user.role,
-                       customer_id=customer_id)  # fmt: skip
-            return True
-
-        if not await run_in_threadpool(write):
-            return ws.message(request, 404, session, "No such customer", f"The store has no customer {customer_id!r}.")
+        try:
+            await run_in_threadpool(actions.add_customer_note, ws.store, customer_id, kind, text,
+                                    session.user.username, session.user.role)  # fmt: skip
+        except actions.ActionError as exc:
+            title = "No such customer" if exc.status == 404 else "Note not added"
+            return ws.message(request, exc.status, session, title, str(exc))
         return RedirectResponse(f"{back}#notes", status_code=303)
 
     return routes

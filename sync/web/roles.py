@@ -1,6 +1,7 @@
 """Who may do what in the web workspace: one table of role -> allowed actions.
 
-The server checks every page and every form post against this table (`web.auth.require`);
+The server checks every page, every form post and every API call against this table
+(`web.auth.require`, `web.auth.require_api`; an API token has one of these roles too);
 hiding a button is never the protection. An action not in the table is allowed to nobody.
 """
 
@@ -23,6 +24,7 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "cashapp.view": _EVERYONE,
     "cashapp.decide": frozenset({"collector", "analyst", "approver", "admin"}),
     "session.end": _EVERYONE,
+    "credit.check": _EVERYONE,  # POST /credit/check and /api/v1/credit/check: an ERP's order entry, by API token
 }
 """Action -> the roles allowed to do it."""
 

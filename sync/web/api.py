@@ -1,0 +1,277 @@
+"""The JSON API behind the workspace's pages (`/api/v1`), for page JavaScript and for systems with a token.
+
+Every endpoint is guarded by `auth.require_api` with the same `roles.ALLOWED` action as its page,
+reads through the same functions (`views`) and writes through the same actions (`actions`, which
+the pages post to), so there is no second implementation of anything. Answers are JSON: amounts
+are decimal strings with their currency, dates ISO text, errors `{"error": "..."}` (also for a
+bad body, an unknown path and the credentials: 401 none or a bad one, 403 a role not allowed).
+
+No `from __future__ import annotations`: FastAPI reads the pydantic models from the annotations.
+"""
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from creditbridge.core.money import MoneyError, parse_decimal
+from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
+from creditbridge.sync.collections.repository import NOTE_KINDS
+from creditbridge.sync.credit_decisions import plain_json
+from creditbridge.sync.service.credit_routes import CREDIT_CHECK_ACTION, CREDIT_CHECK_BODY, Checker
+from creditbridge.sync.web import actions, views
+from creditbridge.sync.web.auth import Caller, require_api
+from creditbridge.sync.web.context import Workspace
+from creditbridge.sync.web.listing import PAGE_SIZE, page_of
+
+PREFIX = "/api/v1"
+SORT_KEYS = ", ".join(c.key for c in views.CUSTOMER_COLUMNS)
+T = TypeVar("T")
+
+
+class ApiError(BaseModel):
+    error: str
+
+
+class NoteIn(BaseModel):
+    kind: str = Field(description="What happened", json_schema_extra={"enum": list(NOTE_KINDS)}, examples=["call"])
+    text: str = Field(min_length=1, max_length=actions.MAX_NOTE_LENGTH, examples=["Promised to pay A1 on Friday"])
+
+
+class DecisionIn(BaseModel):
+    comment: str | None = Field(None, max_length=4000, description="Why (kept with the approval and in the audit log)")
+
+
+class AllocationIn(BaseModel):
+    invoice: str = Field(min_length=1, examples=["RE-2026-10018"])
+    amount: str = Field(pattern=r"^\d+(\.\d+)?$", description="A decimal string, in the payment's currency",
+                        examples=["512.00"])  # fmt: skip
+
+
+class ApplyIn(BaseModel):
+    allocations: list[AllocationIn] = Field(min_length=1, description="The invoices to apply the payment to (a split)")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ApiError, "description": "No credentials, or an unknown or revoked token"},
+    403: {"model": ApiError, "description": "The role may not do this, or a session call without X-CSRF-Token"},
+}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    400: {"model": ApiError, "description": "A bad request"},
+    404: {"model": ApiError, "description": "No such record"},
+    409: {"model": ApiError, "description": "The record is not in a state that allows this"},
+}
+
+
+def answer(content: Any, status: int = 200) -> JSONResponse:
+    """JSON with Decimals as strings and dates as ISO text (exact, never a float)."""
+    return JSONResponse(plain_json(content), status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def act(work: Callable[..., T], *args: Any) -> T:
+    """Run an action in the thread pool; its `ActionError` becomes the API's error answer."""
+    try:
+        return await run_in_threadpool(work, *args)
+    except actions.ActionError as exc:
+        raise HTTPException(exc.status, str(exc)) from None
+
+
+def install(app: FastAPI, ws: Workspace, checker: Checker) -> None:
+    """Add `/api/v1` to `app` and make every error under it JSON `{"error": ...}`."""
+    app.include_router(router(ws, checker))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if not request.url.path.startswith(PREFIX + "/"):
+            return await http_exception_handler(request, exc)
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=exc.headers)
+
+    async def bad_body(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if not request.url.path.startswith(PREFIX + "/"):
+            return await request_validation_exception_handler(request, exc)
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
+                             for e in exc.errors())  # fmt: skip
+        return JSONResponse({"error": problems or "the request is not valid"}, 400)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, bad_body)
+
+
+def router(ws: Workspace, checker: Checker) -> APIRouter:
+    routes = APIRouter(prefix=PREFIX, tags=["workspace"], responses=ERRORS)
+
+    def may(action: str) -> Any:
+        return Depends(require_api(action, ws.engine_of))
+
+    @routes.get("/dashboard", summary="KPIs with their trend, and the work waiting for a person")
+    def dashboard(caller: Annotated[Caller, may("dashboard.view")], as_of: date | None = None) -> Response:
+        return answer(dashboard_json(views.dashboard(ws.store, ws.source, as_of or date.today(), ws.config)))
+
+    @routes.get("/customers", summary="Customers with their AR, past due, DSO and CEI: filtered, sorted, paged")
+    def customers(
+        caller: Annotated[Caller, may("customers.view")],
+        q: Annotated[str | None, Query(description="Words that must all appear in a row's text")] = None,
+        sort: Annotated[str, Query(description=f"One of {SORT_KEYS}")] = "past_due",
+        direction: Annotated[str, Query(alias="dir", pattern="^(asc|desc)$")] = "desc",
+        page: Annotated[int, Query(ge=1)] = 1,
+        as_of: date | None = None,
+    ) -> Response:  # fmt: skip
+        rows = views.customer_rows(views.kpi_report(ws.store, ws.source, as_of or date.today()))
+        found = page_of(rows, views.CUSTOMER_COLUMNS, sort=sort, direction=direction, page=page, default="past_due",
+                        query=q)  # fmt: skip
+        return answer({"rows": list(found.rows), "total": found.total, "page": found.page, "pages": found.pages,
+                       "page_size": PAGE_SIZE, "sort": found.sort,
+                       "dir": "desc" if found.descending else "asc"})  # fmt: skip
+
+    @routes.get("/customers/{customer_id:path}", summary="The customer 360: limit, exposure, hold, items, decisions")
+    def customer(
+        customer_id: str, caller: Annotated[Caller, may("customers.view")], as_of: date | None = None
+    ) -> Response:
+        found = views.customer_360(ws.store, ws.source, customer_id, as_of or date.today(), ws.thresholds)
+        if found is None:
+            raise HTTPException(404, f"The store has no customer {customer_id!r}.")
+        return answer(customer_json(found))
+
+    @routes.post("/customers/{customer_id:path}/notes", status_code=201, responses=WRITE_ERRORS,
+                 summary="Add a note to the customer's contact log, or log a call")  # fmt: skip
+    async def add_note(customer_id: str, note: NoteIn, caller: Annotated[Caller, may("customers.note")]) -> Response:
+        note_id = await act(actions.add_customer_note, ws.store, customer_id, note.kind, note.text, caller.actor,
+                            caller.role)  # fmt: skip
+        return answer({"id": note_id, "customer_id": customer_id, "kind": note.kind, "owner": caller.actor}, 201)
+
+    @routes.get("/approvals", summary="Limit and hold changes waiting for a second person")
+    def approvals(caller: Annotated[Caller, may("approvals.view")]) -> Response:
+        rows = views.approval_rows(ws.store)
+        return answer({"rows": rows, "total": len(rows)})
+
+    async def decide(request_id: int, verb: str, body: DecisionIn | None, caller: Caller) -> Response:
+        comment = body.comment if body is not None else None
+        decision = await act(actions.decide_request, ws.store, request_id, verb, caller.actor, comment)
+        return answer({"request_id": decision.request.id, "status": decision.request.status.value,
+                       "decided_by": caller.actor, "approval_id": decision.approval_id,
+                       "outbox_id": None if decision.outbox_row is None else decision.outbox_row.id})  # fmt: skip
+
+    @routes.post("/approvals/{request_id}/approve", responses=WRITE_ERRORS,
+                 summary="Approve a change (four eyes: not by its requester); it is queued for the ERP")  # fmt: skip
+    async def approve(request_id: int, caller: Annotated[Caller, may("approvals.decide")],
+                      body: DecisionIn | None = None) -> Response:  # fmt: skip
+        return await decide(request_id, "approve", body, caller)
+
+    @routes.post("/approvals/{request_id}/reject", responses=WRITE_ERRORS, summary="Reject a change")
+    async def reject(request_id: int, caller: Annotated[Caller, may("approvals.decide")],
+                     body: DecisionIn | None = None) -> Response:  # fmt: skip
+        return await decide(request_id, "reject", body, caller)
+
+    @routes.get("/cashapp/exceptions", summary="Payments waiting for a person, with suggested invoices and evidence")
+    def cashapp(caller: Annotated[Caller, may("cashapp.view")]) -> Response:
+        rows = cashapp_exceptions(ws.store)
+        return answer({"rows": rows, "total": len(rows)})
+
+    @routes.post("/cashapp/{payment_id}/confirm", responses=WRITE_ERRORS,
+                 summary="Apply the payment as suggested (the matcher learns the payer)")  # fmt: skip
+    async def confirm(payment_id: str, caller: Annotated[Caller, may("cashapp.decide")]) -> Response:
+        return answer(await act(actions.decide_payment, ws.store, payment_id, "confirm", caller.actor, caller.role))
+
+    @routes.post("/cashapp/{payment_id}/apply", responses=WRITE_ERRORS,
+                 summary="Apply the payment to other invoices, or split it")  # fmt: skip
+    async def apply(payment_id: str, body: ApplyIn, caller: Annotated[Caller, may("cashapp.decide")]) -> Response:
+        allocations = [(a.invoice, amount_of(a.amount)) for a in body.allocations]
+        return answer(await act(actions.decide_payment, ws.store, payment_id, "apply", caller.actor, caller.role,
+                                allocations))  # fmt: skip
+
+    @routes.post("/cashapp/{payment_id}/reject", responses=WRITE_ERRORS,
+                 summary="Refuse the suggestion: the payment stays on account, unapplied")  # fmt: skip
+    async def reject_payment(payment_id: str, caller: Annotated[Caller, may("cashapp.decide")]) -> Response:
+        return answer(await act(actions.decide_payment, ws.store, payment_id, "reject", caller.actor, caller.role))
+
+    @routes.post("/credit/check", openapi_extra=CREDIT_CHECK_BODY, responses=WRITE_ERRORS,
+                 summary="Order-time credit check: approve, warn, review or hold, with reasons")  # fmt: skip
+    async def credit_check(request: Request, caller: Annotated[Caller, may(CREDIT_CHECK_ACTION)]) -> Response:
+        """The same check and JSON as `POST /credit/check`, amounts as decimal strings; kept as a credit
+        decision by the caller (`token:NAME` or the user)."""
+        status, result = await checker(await request.body(), caller.actor)
+        if status != 200:
+            raise HTTPException(status, str(result.get("error")))
+        return answer(result)
+
+    return routes
+
+
+def amount_of(text: str) -> Decimal:
+    try:
+        return parse_decimal(text)
+    except MoneyError:
+        raise HTTPException(400, f"{text!r} is not a decimal amount") from None
+
+
+def money(amount: Decimal | None, currency: str) -> dict[str, Any] | None:
+    return None if amount is None else {"amount": amount, "currency": currency}
+
+
+def dashboard_json(data: views.Dashboard) -> dict[str, Any]:
+    """KPIs per currency (company figures and their 12-month trend), top overdue customers, waiting work."""
+    report = data.report
+    kpis: dict[str, Any] = {}
+    if report is not None:
+        for currency in report.currencies:
+            figures = report.company(currency)
+            kpis[currency] = {
+                **asdict(figures), "past_due": figures.past_due,
+                "trend": [{"as_of": p.as_of, **asdict(f)} for p in report.trend
+                          if (f := p.for_currency(currency)) is not None],
+                "top_overdue": [{"customer_id": f.customer_id, "name": f.customer_name, "past_due": f.past_due,
+                                 "ar": f.ar} for f in report.top_overdue(currency, 10)],
+            }  # fmt: skip
+    return {"as_of": None if report is None else report.as_of, "period_days": None if report is None else
+            report.period_days, "kpis": kpis, "waiting": asdict(data.waiting), "sync": data.sync.as_dict()}  # fmt: skip
+
+
+def customer_json(c: views.Customer360) -> dict[str, Any]:
+    """The customer 360 as JSON: what the page shows, with the credit check at amount zero."""
+    check = c.check.as_dict()
+    profile = c.profile
+    return {
+        "customer": {"customer_id": c.customer.customer_id, "name": c.customer.name, "currency": c.customer.currency,
+                     "parent_id": c.customer.parent_id, "payment_terms_days": c.customer.payment_terms_days},
+        "profile": None if profile is None else {
+            "credit_limit": None if profile.credit_limit is None else
+            money(profile.credit_limit.amount, profile.credit_limit.currency),
+            "on_hold": profile.on_hold, "risk_class": profile.risk_class, "score": profile.score,
+            "review_date": profile.review_date},
+        "as_of": check["as_of"],
+        "limit": check["limit"],
+        "exposure": check["exposure"],
+        "available": check["available"],
+        "utilization": check["utilization"],
+        "on_hold": profile is not None and profile.on_hold,
+        "check": {"decision": check["decision"], "scope": check["scope"], "group": check["group"],
+                  "reasons": check["reasons"]},
+        "open_items": [{"item_id": r.item.item_id, "doc_type": r.item.doc_type.value,
+                        "invoice_date": r.item.invoice_date, "due_date": r.item.due_date, "amount": r.item.amount.amount,
+                        "open_amount": r.item.open_amount.amount, "currency": r.item.amount.currency,
+                        "days_past_due": r.days_past_due, "po_number": r.item.po_number} for r in c.items],
+        "payments": [{"payment_id": p.payment_id, "payment_date": p.payment_date, "amount": p.amount.amount,
+                      "currency": p.amount.currency, "unapplied": p.unapplied.amount, "reference": p.reference,
+                      "applications": [{"item_id": a.item_id, "amount": a.amount.amount} for a in p.applications]}
+                     for p in c.payments],
+        "decisions": [d.as_dict() for d in c.decisions],
+        "notes": [n.as_dict() for n in c.notes],
+        "change_requests": [{"id": r.id, "status": r.status.value, "before": _values(r.before),
+                             "wanted": _values(r.wanted), "reason": r.reason, "requested_by": r.requested_by,
+                             "requested_at": r.requested_at} for r in c.requests],
+    }  # fmt: skip
+
+
+def _values(values: Any) -> dict[str, Any]:
+    return {"credit_limit": money(values.credit_limit, values.currency), "on_hold": values.on_hold}
