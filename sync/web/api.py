@@ -257,10 +257,7 @@ def customer_json(c: views.Customer360) -> dict[str, Any]:
         "on_hold": profile is not None and profile.on_hold,
         "check": {"decision": check["decision"], "scope": check["scope"], "group": check["group"],
                   "reasons": check["reasons"]},
-        "open_items": [{"item_id": r.item.item_id, "doc_type": r.item.doc_type.value,
-                        "invoice_date": r.item.invoice_date, "due_date": r.item.due_date, "amount": r.item.amount.amount,
-                        "open_amount": r.item.open_amount.amount, "currency": r.item.amount.currency,
-                        "days_past_due": r.days_past_due, "po_number": r.item.po_number} for r in c.items],
+        "open_items": [_item(r) for r in c.items],
         "payments": [{"payment_id": p.payment_id, "payment_date": p.payment_date, "amount": p.amount.amount,
                       "currency": p.amount.currency, "unapplied": p.unapplied.amount, "reference": p.reference,
                       "applications": [{"item_id": a.item_id, "amount": a.amount.amount} for a in p.applications]}
@@ -271,6 +268,13 @@ def customer_json(c: views.Customer360) -> dict[str, Any]:
                              "wanted": _values(r.wanted), "reason": r.reason, "requested_by": r.requested_by,
                              "requested_at": r.requested_at} for r in c.requests],
     }  # fmt: skip
+
+
+def _item(r: views.OpenItemRow) -> dict[str, Any]:
+    i = r.item
+    return {"item_id": i.item_id, "doc_type": i.doc_type.value, "invoice_date": i.invoice_date, "due_date": i.due_date,
+            "amount": i.amount.amount, "open_amount": i.open_amount.amount, "currency": i.amount.currency,
+            "days_past_due": r.days_past_due, "po_number": i.po_number}  # fmt: skip
 
 
 def _values(values: Any) -> dict[str, Any]:
