@@ -402,4 +402,3 @@ def test_tokens_are_stored_as_hashes_and_names_are_never_reused(store: Store, to
         add_token(store.engine, "root-sys", "root", actor="test")
     add_user(store.engine, "someone", "long-enough-pw", "viewer", actor="test")  # users and tokens do not collide
     assert ("test", "token_revoked", "ok") in audit_actions(store)
-
