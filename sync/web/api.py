@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,7 +29,7 @@ from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
 from creditbridge.sync.collections.repository import NOTE_KINDS
 from creditbridge.sync.credit_decisions import plain_json
 from creditbridge.sync.service.credit_routes import CREDIT_CHECK_ACTION, CREDIT_CHECK_BODY, Checker
-from creditbridge.sync.web import actions, views
+from creditbridge.sync.web import actions, sessions, views
 from creditbridge.sync.web.auth import Caller, require_api
 from creditbridge.sync.web.context import Workspace
 from creditbridge.sync.web.listing import PAGE_SIZE, page_of
@@ -73,6 +74,14 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+DOCUMENTED_CREDENTIALS = [
+    Depends(HTTPBearer(auto_error=False, description="An API token: `creditbridge tokens add NAME --role ROLE`")),
+    Depends(APIKeyCookie(name=sessions.COOKIE, auto_error=False,
+                         description="The workspace's session (then POSTs need the X-CSRF-Token header)")),
+]  # fmt: skip
+"""Put the two ways to call into the OpenAPI schema; `auth.require_api` is what checks them."""
+
+
 def answer(content: Any, status: int = 200) -> JSONResponse:
     """JSON with Decimals as strings and dates as ISO text (exact, never a float)."""
     return JSONResponse(plain_json(content), status_code=status, headers={"Cache-Control": "no-store"})
@@ -109,7 +118,7 @@ def install(app: FastAPI, ws: Workspace, checker: Checker) -> None:
 
 
 def router(ws: Workspace, checker: Checker) -> APIRouter:
-    routes = APIRouter(prefix=PREFIX, tags=["workspace"], responses=ERRORS)
+    routes = APIRouter(prefix=PREFIX, tags=["workspace"], responses=ERRORS, dependencies=DOCUMENTED_CREDENTIALS)
 
     def may(action: str) -> Any:
         return Depends(require_api(action, ws.engine_of))

@@ -385,6 +385,8 @@ def test_openapi_json_documents_every_api_path_and_the_credit_check_but_no_page(
     note = schema["paths"][f"{PREFIX}/customers/{{customer_id}}/notes"]["post"]
     assert note["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/NoteIn"}
     assert "call" in schema["components"]["schemas"]["NoteIn"]["properties"]["kind"]["enum"]
+    assert {"HTTPBearer", "APIKeyCookie"} == set(schema["components"]["securitySchemes"])
+    assert {"HTTPBearer": []} in note["security"]
 
 
 # ---------------------------------------------------------------------------------------- tokens
