@@ -13,14 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from creditbridge.sync import writeback
-from creditbridge.sync.cashapp.job import CashappError, confirm_payment, reject_payment
+from creditbridge.sync.cashapp.job import CashappError, confirm_payment, put_on_account, reject_payment
 from creditbridge.sync.collections.repository import NOTE_KINDS, add_note, customer_currency
 from creditbridge.sync.store import Store
 from creditbridge.sync.web.users import record
 from creditbridge.sync.writeback.transactions import write_transaction
 
 MAX_NOTE_LENGTH = 4000
-PAYMENT_ACTIONS = ("confirm", "apply", "reject")
+PAYMENT_ACTIONS = ("confirm", "apply", "on_account", "reject")
 
 
 class ActionError(Exception):
@@ -57,13 +57,19 @@ def decide_request(store: Store, request_id: int, verb: str, actor: str, comment
 
 
 def decide_payment(store: Store, payment_id: str, action: str, actor: str, role: str,
-                   allocations: Sequence[tuple[str, Decimal]] | None = None) -> dict[str, Any]:  # fmt: skip
-    """Confirm a suggested match, apply the payment to `allocations` (a split), or reject (leave on account)."""
+                   allocations: Sequence[tuple[str, Decimal]] | None = None,
+                   customer: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Confirm a suggested match, apply the payment to `allocations` (a split), put it on `customer`'s account
+    (unapplied, but theirs), or reject the suggestion (it stays unapplied)."""
     try:
         if action == "reject":
             result = reject_payment(store, payment_id, actor)
         elif action == "confirm":
             result = confirm_payment(store, payment_id, actor, None)
+        elif action == "on_account":
+            if not (customer or "").strip():
+                raise CashappError("name the customer whose account the payment goes to")
+            result = put_on_account(store, payment_id, (customer or "").strip(), actor)
         elif action == "apply":
             if not allocations:
                 raise CashappError("name the invoices and amounts to apply the payment to")

@@ -124,6 +124,11 @@ def _int(text: str | None) -> int | None:
     return int(text) if text is not None and text.isdigit() else None
 
 
+def page_number(request: Request) -> int:
+    """The `page` query parameter, at least 1."""
+    return max(1, _int(request.query_params.get("page")) or 1)
+
+
 def listing(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
             direction: str) -> Page:  # fmt: skip
     """One page of `rows` as the query string asks (`sort`, `dir`, `page`; other parameters kept in links)."""
