@@ -58,6 +58,10 @@ class AllocationIn(BaseModel):
                         examples=["512.00"])  # fmt: skip
 
 
+class OnAccountIn(BaseModel):
+    customer_id: str = Field(min_length=1, description="Whose account the payment goes to", examples=["K100"])
+
+
 class ApplyIn(BaseModel):
     allocations: list[AllocationIn] = Field(min_length=1, description="The invoices to apply the payment to (a split)")
 
@@ -199,8 +203,15 @@ def router(ws: Workspace, checker: Checker) -> APIRouter:
         return answer(await act(actions.decide_payment, ws.store, payment_id, "apply", caller.actor, caller.role,
                                 allocations))  # fmt: skip
 
+    @routes.post("/cashapp/{payment_id}/on-account", responses=WRITE_ERRORS,
+                 summary="Put the payment on a customer's account, unapplied (learns the payer)")  # fmt: skip
+    async def on_account(payment_id: str, body: OnAccountIn,
+                         caller: Annotated[Caller, may("cashapp.decide")]) -> Response:  # fmt: skip
+        return answer(await act(actions.decide_payment, ws.store, payment_id, "on_account", caller.actor, caller.role,
+                                None, body.customer_id))  # fmt: skip
+
     @routes.post("/cashapp/{payment_id}/reject", responses=WRITE_ERRORS,
-                 summary="Refuse the suggestion: the payment stays on account, unapplied")  # fmt: skip
+                 summary="Refuse the suggestion: the payment stays unapplied")  # fmt: skip
     async def reject_payment(payment_id: str, caller: Annotated[Caller, may("cashapp.decide")]) -> Response:
         return answer(await act(actions.decide_payment, ws.store, payment_id, "reject", caller.actor, caller.role))
 

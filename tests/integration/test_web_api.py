@@ -64,6 +64,7 @@ ENDPOINTS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("cashapp.decide", "POST", "/cashapp/NO-SUCH-PAYMENT/confirm", None),
     ("cashapp.decide", "POST", "/cashapp/NO-SUCH-PAYMENT/apply", {"allocations": [{"invoice": "A1", "amount": "1"}]}),
     ("cashapp.decide", "POST", "/cashapp/NO-SUCH-PAYMENT/reject", None),
+    ("cashapp.decide", "POST", "/cashapp/NO-SUCH-PAYMENT/on-account", {"customer_id": "A"}),
     ("credit.check", "POST", "/credit/check", CHECK),
 ]
 """Every API endpoint with the role-table action that guards it (the same action as its page)."""
@@ -194,11 +195,12 @@ def test_cash_application_confirm_apply_and_reject_through_the_api(store_url: st
             ("S-1", "2332.40", "Borealis Handel AG", None),  # suggested: RE-2026-10019 less its discount
             ("S-3", "700.00", "Cobalt Retail GmbH", None),  # suggested: RE-2026-10020 less 14.00
             ("S-4", "300.00", "ACME IND", None),  # unapplied: no payer or invoice explains it
+            ("S-5", "123.45", "Someone Unknown", None),  # unapplied too
         ])  # fmt: skip
         run_cashapp_job(cash, statement)
         api = service(cash)
         status, data = call(api, "GET", "/cashapp/exceptions", token)
-        assert status == 200 and [r["payment_id"] for r in data["rows"]] == ["S-1", "S-3", "S-4"]
+        assert status == 200 and [r["payment_id"] for r in data["rows"]] == ["S-1", "S-3", "S-4", "S-5"]
         assert data["rows"][0]["candidates"][0]["allocations"] == [{"invoice_number": "RE-2026-10019",
                                                                      "amount": "2332.40"}]  # fmt: skip
 
@@ -207,6 +209,8 @@ def test_cash_application_confirm_apply_and_reject_through_the_api(store_url: st
         status, data = call(api, "POST", "/cashapp/S-4/apply", token, {"allocations": [{"invoice": "RE-2026-10018",
                                                                                          "amount": "300.00"}]})  # fmt: skip
         assert (status, data["customer_id"]) == (200, "K100"), data
+        status, data = call(api, "POST", "/cashapp/S-5/on-account", token, {"customer_id": "K200"})
+        assert (status, data["customer_id"]) == (200, "K200"), data
         status, data = call(api, "POST", "/cashapp/S-3/reject", token)
         assert (status, data["status"]) == (200, "rejected")
         status, data = call(api, "POST", "/cashapp/S-3/confirm", token)
@@ -221,10 +225,10 @@ def test_cash_application_confirm_apply_and_reject_through_the_api(store_url: st
             decided = [tuple(r) for r in rows]
             applied = conn.execute(sa.select(cashapp_allocations.c.item_id, cashapp_allocations.c.amount)).all()
         assert decided == [("S-1", "confirmed", "token:bank-robot"), ("S-3", "rejected", "token:bank-robot"),
-                           ("S-4", "confirmed", "token:bank-robot")]  # fmt: skip
+                           ("S-4", "confirmed", "token:bank-robot"), ("S-5", "on_account", "token:bank-robot")]  # fmt: skip
         assert {r.item_id for r in applied} == {"RE-2026-10019", "RE-2026-10018"}
         actions = audit_actions(cash)
-        for action in ("cashapp_confirm", "cashapp_apply", "cashapp_reject"):
+        for action in ("cashapp_confirm", "cashapp_apply", "cashapp_on_account", "cashapp_reject"):
             assert ("token:bank-robot", action, "ok") in actions
 
 
@@ -374,6 +378,7 @@ def test_openapi_json_documents_every_api_path_and_the_credit_check_but_no_page(
     api_paths = {"/dashboard", "/customers", "/customers/{customer_id}", "/customers/{customer_id}/notes", "/approvals",
                  "/approvals/{request_id}/approve", "/approvals/{request_id}/reject", "/cashapp/exceptions",
                  "/cashapp/{payment_id}/confirm", "/cashapp/{payment_id}/apply", "/cashapp/{payment_id}/reject",
+                 "/cashapp/{payment_id}/on-account",
                  "/credit/check"}  # fmt: skip
     assert len(api_paths) == len(ENDPOINTS)  # the endpoints every test above calls
     others = {"/credit/check", "/health", "/webhooks/quickbooks/{connection}"}  # and no page: /dashboard, /login...
