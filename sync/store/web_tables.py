@@ -4,7 +4,8 @@
 `role` one of creditbridge.sync.web.roles.ROLES; `disabled_at` set: the user cannot sign in;
 `last_sign_in_at` the last good sign-in (NULL: never, or before revision 0012).
 `web_sessions`: one row per signed-in browser; the cookie carries a random token and the table
-only its sha256, so a copy of the store does not let anyone sign in; `csrf` is the token every form of that session must post back.
+only its sha256, so a copy of the store does not let anyone sign in; `csrf` is the token every
+form of that session must post back.
 Times are naive UTC.
 """
 
