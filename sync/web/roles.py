@@ -22,6 +22,10 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "approvals.decide": frozenset({"approver", "admin"}),
     "cashapp.view": _EVERYONE,
     "cashapp.decide": frozenset({"collector", "analyst", "approver", "admin"}),
+    "conflicts.view": frozenset({"analyst", "approver", "admin"}),
+    "conflicts.export": frozenset({"analyst", "approver", "admin"}),
+    "conflicts.resolve": frozenset({"approver", "admin"}),
+    "users.manage": frozenset({"admin"}),
     "session.end": _EVERYONE,
 }
 """Action -> the roles allowed to do it."""
