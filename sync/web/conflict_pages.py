@@ -33,6 +33,7 @@ STATES = ("open", "all")
 PAGE_COLUMNS = (
     Column("ref", "Outbox row"),
     Column("customer_id", "Customer"),
+    Column("customer_name", "Name"),
     Column("state", "State"),
     Column("fields", "Field"),
     Column("erp_now", "The ERP has"),
@@ -47,7 +48,7 @@ COLUMNS = (
     Column("customer_id", "Customer"),
     Column("customer_name", "Name"),
     Column("request_id", "Request", numeric=True),
-    *PAGE_COLUMNS[2:],
+    *PAGE_COLUMNS[3:],
     Column("attempts", "Attempts", numeric=True),
 )
 """The export has these (the page shows PAGE_COLUMNS)."""
