@@ -168,10 +168,11 @@ def _refuse_lockout(conn: sa.Connection, user: User, actor: str, verb: str) -> N
     if user.role == "admin" and actor.lower() == user.username.lower():
         raise LockoutRefused(f"you cannot {verb} yourself: another admin must do it")
     if user.role == "admin" and not user.disabled:
-        others = conn.execute(sa.select(sa.func.count()).select_from(web_users).where(
-            web_users.c.role == "admin", web_users.c.disabled_at.is_(None),
-            web_users.c.username != user.username)).scalar_one()  # fmt: skip
-        if others == 0:
+        # FOR UPDATE (PostgreSQL): two admins demoting each other at once cannot both see the other as an admin
+        enabled_admins = sa.select(web_users.c.username).where(web_users.c.role == "admin",
+                                                               web_users.c.disabled_at.is_(None))  # fmt: skip
+        admins = conn.execute(enabled_admins.with_for_update()).scalars().all()
+        if not [name for name in admins if name != user.username]:
             raise LockoutRefused(f"{user.username} is the last enabled admin: make another admin first")
 
 
