@@ -122,9 +122,13 @@ PAGES = {
     "approvals.view": "/approvals",
     "approvals.export": "/approvals.csv",
     "cashapp.view": "/cashapp",
+    "conflicts.view": "/conflicts",
+    "conflicts.export": "/conflicts.xlsx",
+    "users.manage": "/admin/users",
 }
 POSTS = {"approvals.decide": "/approvals/{id}/reject", "customers.note": "/customers/A/notes",
-         "cashapp.decide": "/cashapp/NO-SUCH-PAYMENT", "session.end": "/logout"}
+         "cashapp.decide": "/cashapp/NO-SUCH-PAYMENT", "session.end": "/logout",
+         "conflicts.resolve": "/conflicts/NO-SUCH-ROW/retry"}
 
 
 def test_the_matrix_names_every_action_of_the_role_table() -> None:
@@ -145,6 +149,8 @@ def test_every_role_is_allowed_or_refused_each_action_by_the_server(store: Store
         response = client.post(POSTS[action].format(id=request_id), data=form, follow_redirects=False)
     if roles.allowed(role, action) and action == "cashapp.decide":
         assert response.status_code == 400 and "NO-SUCH-PAYMENT" in response.text  # allowed: the payment is unknown
+    elif roles.allowed(role, action) and action == "conflicts.resolve":
+        assert response.status_code == 404 and "NO-SUCH-ROW" in response.text  # allowed: the row is unknown
     elif roles.allowed(role, action):
         assert response.status_code in (200, 303), response.text
     else:
