@@ -22,6 +22,11 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "approvals.decide": frozenset({"approver", "admin"}),
     "cashapp.view": _EVERYONE,
     "cashapp.decide": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.view": _EVERYONE,
+    "collections.export": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.call": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.promise": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.dispute": frozenset({"collector", "analyst", "approver", "admin"}),
     "session.end": _EVERYONE,
 }
 """Action -> the roles allowed to do it."""
