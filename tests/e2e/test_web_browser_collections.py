@@ -20,7 +20,9 @@ import pytest
 import sqlalchemy as sa
 
 from creditbridge.adapters.files import read_ledger
+from creditbridge.mappings.credit_policy import policy_from_environment
 from creditbridge.sync.collections.repository import load_notes, load_promises
+from creditbridge.sync.credit_review_job import review_source
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.writeback_tables import audit_log
 
@@ -47,6 +49,7 @@ def test_a_collector_logs_a_call_and_records_a_promise_from_the_worklist(
     assert added.returncode == 0, added.stderr
     with Store.open(store_url) as store:
         store.import_ledger(read_ledger(COLLECTIONS), source="erp2")
+        review_source(store, "erp2", policy_from_environment(None), date(2026, 10, 1), "alice", customers=["C5"])
     page = browser_page
 
     page.goto(f"{base}/collections?as_of={AS_OF}")
@@ -76,6 +79,7 @@ def test_a_collector_logs_a_call_and_records_a_promise_from_the_worklist(
     page.wait_for_url(f"{base}/customers/C5?as_of={AS_OF}")
     assert page.inner_text("table.promises .badge") == "OPEN"  # uppercase by CSS
     assert "Spoke to Mr Alvarez" in page.inner_text("#notes")
+    assert "payment_index" in page.inner_text("#score")  # the review's score components
     page.screenshot(path=str(shots / "03-customer.png"), full_page=True)
 
     with Store.open(store_url) as store, store.engine.connect() as conn:
@@ -83,7 +87,10 @@ def test_a_collector_logs_a_call_and_records_a_promise_from_the_worklist(
         promises = load_promises(conn)
         audited = conn.execute(sa.select(audit_log.c.actor, audit_log.c.action).where(
             audit_log.c.action.in_(("call_logged", "promise_recorded")))).all()  # fmt: skip
-    assert [(n.kind, n.owner, n.text) for n in notes][0] == ("call", "carol", "Spoke to Mr Alvarez: pays 900.00 on the 9th")
+    assert [(n.kind, n.owner, n.text) for n in notes] == [
+        ("call", "carol", "Spoke to Mr Alvarez: pays 900.00 on the 9th"),
+        ("note", "carol", "promise #1: 900.00 USD by 2026-10-09"),
+    ]
     assert [(p.customer_id, p.amount.amount, p.promise_date, p.made_on) for p in promises] == [
         ("C5", Decimal("900.00"), date(2026, 10, 9), date(2026, 10, 1))]  # fmt: skip
     assert sorted(tuple(a) for a in audited) == [("carol", "call_logged"), ("carol", "promise_recorded")]

@@ -229,7 +229,12 @@ def test_a_bad_promise_is_refused_naming_the_field_and_nothing_is_written(store:
 @pytest.mark.parametrize(
     ("path", "form", "status", "says"),
     [
-        ("/collections/C1/dispute", {"item": "I1", "reason": "bogus"}, 400, "Reason: &#39;bogus&#39; is not a reason code"),
+        (
+            "/collections/C1/dispute",
+            {"item": "I1", "reason": "bogus"},
+            400,
+            "Reason: &#39;bogus&#39; is not a reason code",
+        ),
         ("/collections/C1/dispute", {"item": "", "reason": "pricing"}, 400, "Item: is required"),
         ("/collections/C1/dispute", {"item": "I1", "reason": "pricing", "amount": "x"}, 400, "Amount:"),
         ("/collections/C1/dispute", {"item": "NO-SUCH", "reason": "pricing"}, 404, "no invoice &#39;NO-SUCH&#39;"),
