@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from creditbridge.core.collections import (
     REASON_CODES,
+    DunningPlan,
     DunningPolicy,
     PromiseOutcome,
     PromiseStatus,
@@ -127,18 +128,20 @@ def worklist(store: Store, config: Config, as_of: date) -> Worklist:
     with store.engine.connect() as conn:
         data = collections_data(conn, ledger, policy, store.url)
         notes = load_notes(conn)
-    key = ("worklist", ledger_key, as_of, repr(policy), data.disputes, data.promises, data.sent,
-           tuple(sorted(data.last_contacts.items())))  # fmt: skip
+    key = ("plan", ledger_key, as_of, repr(policy), data.disputes, data.promises, data.sent)
 
-    def compute() -> tuple[tuple[WorklistEntry, ...], dict[str, tuple[PlannedItem, ...]], dict[str, int]]:
+    def plan() -> tuple[DunningPlan, dict[str, tuple[PlannedItem, ...]], dict[str, int]]:
         found = overdue_items(data.ledger, as_of, data.policy)
         broken: dict[str, int] = {}
         for outcome in open_promises(data.promises, data.ledger, as_of, data.policy):
             if outcome.status is PromiseStatus.BROKEN:
                 broken[outcome.promise.customer_id] = broken.get(outcome.promise.customer_id, 0) + 1
-        return tuple(data.worklist(as_of)), {cid: tuple(items) for cid, items in found.items()}, broken
+        return data.plan(as_of), {cid: tuple(items) for cid, items in found.items()}, broken
 
-    entries, overdue, broken = CACHE.result(key, compute)
+    # a logged call changes only the last contacts: the plan (most of the work) is kept
+    planned, overdue, broken = CACHE.result(key, plan)
+    contacts = tuple(sorted(data.last_contacts.items()))
+    entries = CACHE.result((*key, contacts), lambda: tuple(data.worklist(as_of, planned)))
     calls: dict[str, int] = {}
     for note in call_tasks_due(notes, as_of):
         calls[note.customer_id] = calls.get(note.customer_id, 0) + 1
