@@ -86,7 +86,10 @@ def router(ws: Workspace) -> APIRouter:
         if kind not in EXPORTS:
             return Response("not found", status_code=404, media_type="text/plain")
         show = request.query_params.get("show")
-        found = collections_views.worklist(ws.store, ws.config, as_of_of(request))
+        try:
+            found = collections_views.worklist(ws.store, ws.config, as_of_of(request))
+        except PolicyUnreadable as exc:
+            return Response(f"the dunning policy has errors: {exc}", status_code=500, media_type="text/plain")
         rows = found.rows(show if show in SHOW else None)
         return export(rows, WORKLIST_COLUMNS, request, "priority", f"collections.{kind}")
 
