@@ -25,6 +25,7 @@ from creditbridge.sync.web import (
     admin_pages,
     approval_pages,
     cashapp_pages,
+    collections_pages,
     conflict_pages,
     dashboard_pages,
     session_pages,
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
     from creditbridge.sync.service.app import StoreHolder
 
 _log = get_logger(__name__)
-PAGE_MODULES = (session_pages, dashboard_pages, approval_pages, cashapp_pages, conflict_pages, admin_pages)
+PAGE_MODULES = (session_pages, dashboard_pages, approval_pages, cashapp_pages, collections_pages, conflict_pages,
+                admin_pages)
 JSON_PATHS = ("/webhooks/", "/credit/", "/health", "/api/")
 """Paths whose callers read JSON: their errors are JSON, not pages."""
 
