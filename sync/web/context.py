@@ -24,7 +24,7 @@ from creditbridge.sync.reports.formats import amount_text, bucket_label, days_te
 from creditbridge.sync.store import Store
 from creditbridge.sync.web import roles, sessions
 from creditbridge.sync.web.auth import client_is_https, require
-from creditbridge.sync.web.listing import Column, Page, page_of, sorted_rows, table_response
+from creditbridge.sync.web.listing import Column, Page, filtered_rows, page_of, sorted_rows, table_response
 from creditbridge.sync.web.users import record
 from creditbridge.sync.writeback.transactions import write_transaction
 
@@ -135,12 +135,13 @@ def listing(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], reques
     q = request.query_params
     keep = tuple((k, v) for k, v in q.items() if k not in ("sort", "dir", "page"))
     return page_of(rows, columns, sort=q.get("sort"), direction=q.get("dir", direction), page=_int(q.get("page")),
-                   default=default, keep=keep)  # fmt: skip
+                   default=default, keep=keep, query=q.get("q"))  # fmt: skip
 
 
 def export(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
            filename: str) -> Response:  # fmt: skip
-    """The whole sorted list as a download (`filename`'s extension says CSV or XLSX)."""
+    """The whole filtered, sorted list as a download (`filename`'s extension says CSV or XLSX)."""
     q = request.query_params
-    ordered, _key, _desc = sorted_rows(rows, columns, q.get("sort"), q.get("dir", "desc"), default)
+    chosen = filtered_rows(rows, columns, q.get("q"))
+    ordered, _key, _desc = sorted_rows(chosen, columns, q.get("sort"), q.get("dir", "desc"), default)
     return table_response(ordered, columns, filename)

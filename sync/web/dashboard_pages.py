@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from creditbridge.sync.reports.html_report import trend_card
 from creditbridge.sync.reports.svg_charts import BUCKET_COLOURS, aging_bar, aging_bar_labels
-from creditbridge.sync.web import actions, sessions, views
+from creditbridge.sync.web import actions, collections_views, sessions, views
 from creditbridge.sync.web.context import EXPORTS, Workspace, as_of_of, export, is_date, listing
 
 
@@ -58,7 +58,11 @@ def router(ws: Workspace) -> APIRouter:
         found = views.customer_360(ws.store, ws.source, customer_id, as_of, ws.thresholds)
         if found is None:
             return ws.message(request, 404, session, "No such customer", f"The store has no customer {customer_id!r}.")
-        return ws.page(request, "customer.html", session=session, c=found, as_of=as_of)
+        try:
+            coll = collections_views.customer_collections(ws.store, ws.config, customer_id, as_of)
+        except collections_views.PolicyUnreadable:
+            coll = None
+        return ws.page(request, "customer.html", session=session, c=found, as_of=as_of, coll=coll)
 
     @routes.post("/customers/{customer_id:path}/notes")
     async def add_customer_note(

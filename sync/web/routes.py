@@ -21,7 +21,16 @@ from creditbridge.mappings.credit_policy import policy_from_environment
 from creditbridge.sync.config import Config
 from creditbridge.sync.logs import get_logger
 from creditbridge.sync.store import StoreError
-from creditbridge.sync.web import approval_pages, cashapp_pages, dashboard_pages, session_pages, sessions
+from creditbridge.sync.web import (
+    admin_pages,
+    approval_pages,
+    cashapp_pages,
+    collections_pages,
+    conflict_pages,
+    dashboard_pages,
+    session_pages,
+    sessions,
+)
 from creditbridge.sync.web.auth import NotSignedIn, Refused
 from creditbridge.sync.web.context import Workspace
 
@@ -29,7 +38,8 @@ if TYPE_CHECKING:
     from creditbridge.sync.service.app import StoreHolder
 
 _log = get_logger(__name__)
-PAGE_MODULES = (session_pages, dashboard_pages, approval_pages, cashapp_pages)
+PAGE_MODULES = (session_pages, dashboard_pages, approval_pages, cashapp_pages, collections_pages, conflict_pages,
+                admin_pages)
 JSON_PATHS = ("/webhooks/", "/credit/", "/health", "/api/")
 """Paths whose callers read JSON: their errors are JSON, not pages."""
 

@@ -26,6 +26,7 @@ from creditbridge.sync.reports.formats import amount_text
 from creditbridge.sync.scheduling.status import Status, gather
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.loader import load_customer_ledger
+from creditbridge.sync.web import collections_views
 from creditbridge.sync.web.listing import Column
 from creditbridge.sync.writeback import ChangeRequest, RequestStatus, list_conflicts, list_requests
 
@@ -37,7 +38,9 @@ class WaitingWork:
     approvals: int
     conflicts: int
     cashapp_exceptions: int
-    open_call_tasks: int
+    broken_promises: int
+    call_tasks_due: int
+    """Open call tasks due by the as-of day (`repository.call_tasks_due`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +59,13 @@ def kpi_report(store: Store, source: str | None, as_of: date, period_days: int =
 
 def dashboard(store: Store, source: str | None, as_of: date, config: Config, period_days: int = 90) -> Dashboard:
     report = kpi_report(store, source, as_of, period_days)
-    with store.engine.connect() as conn:
-        open_tasks = sum(1 for n in load_notes(conn) if n.status == "open" and n.kind == "call")
+    collections = collections_views.waiting(store, config, as_of)
     waiting = WaitingWork(
         approvals=len(list_requests(store)),
         conflicts=len(list_conflicts(store)),
         cashapp_exceptions=len(cashapp_exceptions(store)),
-        open_call_tasks=open_tasks,
+        broken_promises=collections.broken_promises,
+        call_tasks_due=collections.call_tasks_due,
     )
     return Dashboard(report, waiting, gather(config, store, datetime.now(UTC)))
 

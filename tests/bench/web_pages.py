@@ -57,6 +57,8 @@ def main() -> None:
                 "customers.csv": f"/customers.csv?as_of={AS_OF}",
                 "customer 360": f"/customers/{customer}?as_of={AS_OF}",
                 "approvals": "/approvals",
+                "collections": f"/collections?as_of={AS_OF}",
+                "collections.xlsx": f"/collections.xlsx?as_of={AS_OF}",
             }
             print(f"{args.customers:,} customers, {args.invoices:,} invoices; load average {os.getloadavg()[0]:.2f}")
             print(f"{'page':<15}{'median ms':>11}{'max ms':>9}{'CPU ms':>9}")
