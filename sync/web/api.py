@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
@@ -25,16 +25,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from creditbridge.core.money import MoneyError, parse_decimal
+from creditbridge.core.ports import ErpError, ProfileValues
+from creditbridge.sync import writeback
 from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
 from creditbridge.sync.collections.repository import NOTE_KINDS
+from creditbridge.sync.config import ConfigError
 from creditbridge.sync.credit_decisions import plain_json
 from creditbridge.sync.service.credit_routes import CREDIT_CHECK_ACTION, CREDIT_CHECK_BODY, Checker
-from creditbridge.sync.web import actions, sessions, views
+from creditbridge.sync.web import actions, conflict_pages, sessions, views
 from creditbridge.sync.web.auth import Caller, require_api
 from creditbridge.sync.web.context import Workspace
 from creditbridge.sync.web.listing import PAGE_SIZE, page_of
 
 PREFIX = "/api/v1"
+OUTBOX_SHOWN = (writeback.OutboxStatus.CONFLICT, writeback.OutboxStatus.FAILED, writeback.OutboxStatus.REJECTED)
 SORT_KEYS = ", ".join(c.key for c in views.CUSTOMER_COLUMNS)
 T = TypeVar("T")
 
@@ -60,6 +64,11 @@ class AllocationIn(BaseModel):
 
 class OnAccountIn(BaseModel):
     customer_id: str = Field(min_length=1, description="Whose account the payment goes to", examples=["K100"])
+
+
+class ResolveIn(BaseModel):
+    keep: Literal["erp", "ours"] = Field(description="Keep the ERP's value, or ours (a new change request against "
+                                                     "what the ERP has now; four eyes may apply again)")  # fmt: skip
 
 
 class ApplyIn(BaseModel):
@@ -215,6 +224,41 @@ def router(ws: Workspace, checker: Checker) -> APIRouter:
     async def reject_payment(payment_id: str, caller: Annotated[Caller, may("cashapp.decide")]) -> Response:
         return answer(await act(actions.decide_payment, ws.store, payment_id, "reject", caller.actor, caller.role))
 
+    @routes.get("/conflicts", summary="Write-back conflicts and stopped writes: the ERP's value, ours, what we knew")
+    def conflicts(
+        caller: Annotated[Caller, may("conflicts.view")],
+        state: Annotated[str, Query(pattern="^(open|all)$", description="open: what needs a person")] = "open",
+    ) -> Response:
+        rows = conflict_pages.conflict_rows(ws.store, state)
+        shown = {row["id"] for row in rows}
+        outbox = {r.id: r for r in writeback.list_rows(ws.store.engine, None, OUTBOX_SHOWN) if r.id in shown}
+        found = [{**row, "values": {"erp_now": _values(outbox[row["id"]].erp_values),
+                                    "ours": _values(outbox[row["id"]].wanted),
+                                    "last_known": _values(outbox[row["id"]].expected)}} for row in rows]  # fmt: skip
+        return answer({"rows": found, "total": len(found)})
+
+    async def outbox_action(work: Callable[..., str], *args: Any) -> str:
+        try:
+            return await run_in_threadpool(work, ws, *args)
+        except (writeback.WritebackError, ConfigError, ErpError) as exc:
+            status, message = conflict_pages.refusal(exc)
+            raise HTTPException(status, message) from None
+
+    @routes.post("/conflicts/{row_id}/resolve", responses={**WRITE_ERRORS, 502: {"model": ApiError}},
+                 summary="Keep the ERP's value or ours of a conflict (creditbridge conflicts resolve)")  # fmt: skip
+    async def resolve(row_id: str, body: ResolveIn, caller: Annotated[Caller, may("conflicts.resolve")]) -> Response:
+        resolved = await outbox_action(conflict_pages.resolve_row, row_id, body.keep, caller.actor)
+        row = await run_in_threadpool(writeback.find, ws.store.engine, resolved)
+        return answer({"row_id": row.id, "status": row.status.value, "kept": row.resolution,
+                       "decided_by": caller.actor})  # fmt: skip
+
+    @routes.post("/conflicts/{row_id}/retry", responses=WRITE_ERRORS,
+                 summary="Send a stopped write again (creditbridge outbox retry)")  # fmt: skip
+    async def retry(row_id: str, caller: Annotated[Caller, may("conflicts.resolve")]) -> Response:
+        retried = await outbox_action(conflict_pages.retry_row, row_id, caller.actor)
+        row = await run_in_threadpool(writeback.find, ws.store.engine, retried)
+        return answer({"row_id": row.id, "status": row.status.value, "decided_by": caller.actor})
+
     @routes.post("/credit/check", openapi_extra=CREDIT_CHECK_BODY, responses=WRITE_ERRORS,
                  summary="Order-time credit check: approve, warn, review or hold, with reasons")  # fmt: skip
     async def credit_check(request: Request, caller: Annotated[Caller, may(CREDIT_CHECK_ACTION)]) -> Response:
@@ -297,5 +341,7 @@ def _item(r: views.OpenItemRow) -> dict[str, Any]:
             "days_past_due": r.days_past_due, "po_number": i.po_number}  # fmt: skip
 
 
-def _values(values: Any) -> dict[str, Any]:
+def _values(values: ProfileValues | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
     return {"credit_limit": money(values.credit_limit, values.currency), "on_hold": values.on_hold}

@@ -140,44 +140,12 @@ def router(ws: Workspace) -> APIRouter:
             return Response("not found", status_code=404, media_type="text/plain")
         return export(conflict_rows(ws.store, state_of(request)), COLUMNS, request, "when", f"conflicts.{kind}")
 
-    def reader(connection: str) -> CreditProfileReader:
-        """The adapter of the row's connection, to read the ERP's values now (as `conflicts resolve --keep ours`)."""
-        adapter = adapter_for(ws.config.connection(connection), ws.config)
-        if not isinstance(adapter, CreditProfileReader):
-            raise ConfigError(f"the adapter of connection {connection!r} cannot read credit profiles")
-        return adapter
-
-    def resolve(row_id: str, keep: str, user: str) -> str:
-        row = writeback.find(ws.store.engine, row_id)
-        with job_run("resolve", connection=row.connection) as run_id:
-            erp = next((c.erp for c in ws.config.connections if c.name == row.connection), None)
-            adapter = reader(row.connection) if keep == "ours" else None
-            policy = WritebackPolicy(**ws.config.policy.model_dump())
-            writeback.resolve(ws.store, row.id, "ours" if keep == "ours" else "erp", user, adapter=adapter,
-                              policy=policy, erp=erp, run_id=run_id)  # fmt: skip
-        return row.id
-
-    def retry(row_id: str, user: str) -> str:
-        row = writeback.find(ws.store.engine, row_id)
-        if row.status is not OutboxStatus.FAILED:  # a PENDING row is on its way already: nothing to retry
-            raise writeback.InvalidTransition(f"outbox row {row.id[:8]} is {row.status}, not stopped: nothing to retry")
-        with job_run("retry", connection=row.connection) as run_id:
-            writeback.retry(ws.store.engine, row.id, user, run_id=run_id)
-        return row.id
-
     async def act(request: Request, session: sessions.Session, verb: str, action: Any) -> Response:
         try:
             row_id = await run_in_threadpool(action)
-        except writeback.NotFound as exc:
-            return await run_in_threadpool(show, request, session, 404, str(exc))
-        except writeback.WritebackError as exc:  # already resolved or retried, changed meanwhile, customer gone
-            return await run_in_threadpool(show, request, session, 409, str(exc))
-        except ConfigError as exc:
-            message = f"Keeping our values needs the connection's ERP: {exc}"
-            return await run_in_threadpool(show, request, session, 409, message)
-        except ErpError as exc:
-            message = f"The ERP could not be read, nothing was changed: {exc}. Try again later."
-            return await run_in_threadpool(show, request, session, 502, message)
+        except (writeback.WritebackError, ConfigError, ErpError) as exc:
+            status, message = refusal(exc)
+            return await run_in_threadpool(show, request, session, status, message)
         return RedirectResponse(f"/conflicts?done={verb}-{row_id[:8]}", status_code=303)
 
     @routes.post("/conflicts/{row_id}/resolve")
@@ -187,12 +155,55 @@ def router(ws: Workspace) -> APIRouter:
         keep = str((await request.form()).get("keep") or "")
         if keep not in ("erp", "ours"):
             return await run_in_threadpool(show, request, session, 400, "Say which value to keep: the ERP's or ours.")
-        return await act(request, session, keep, lambda: resolve(row_id, keep, session.user.username))
+        return await act(request, session, keep, lambda: resolve_row(ws, row_id, keep, session.user.username))
 
     @routes.post("/conflicts/{row_id}/retry")
     async def conflicts_retry(
         row_id: str, request: Request, session: Annotated[sessions.Session, ws.guard("conflicts.resolve")]
     ) -> Response:
-        return await act(request, session, "retried", lambda: retry(row_id, session.user.username))
+        return await act(request, session, "retried", lambda: retry_row(ws, row_id, session.user.username))
 
     return routes
+
+
+def _reader(ws: Workspace, connection: str) -> CreditProfileReader:
+    """The adapter of the row's connection, to read the ERP's values now (as `conflicts resolve --keep ours`)."""
+    adapter = adapter_for(ws.config.connection(connection), ws.config)
+    if not isinstance(adapter, CreditProfileReader):
+        raise ConfigError(f"the adapter of connection {connection!r} cannot read credit profiles")
+    return adapter
+
+
+def resolve_row(ws: Workspace, row_id: str, keep: str, user: str) -> str:
+    """Keep the ERP's value (`keep="erp"`) or ours of a conflict, as `creditbridge conflicts resolve`; the row's id.
+
+    Shared by the page and the JSON API."""
+    row = writeback.find(ws.store.engine, row_id)
+    with job_run("resolve", connection=row.connection) as run_id:
+        erp = next((c.erp for c in ws.config.connections if c.name == row.connection), None)
+        adapter = _reader(ws, row.connection) if keep == "ours" else None
+        policy = WritebackPolicy(**ws.config.policy.model_dump())
+        writeback.resolve(ws.store, row.id, "ours" if keep == "ours" else "erp", user, adapter=adapter,
+                          policy=policy, erp=erp, run_id=run_id)  # fmt: skip
+    return row.id
+
+
+def retry_row(ws: Workspace, row_id: str, user: str) -> str:
+    """Send a stopped (FAILED) outbox row again, as `creditbridge outbox retry`; the row's id."""
+    row = writeback.find(ws.store.engine, row_id)
+    if row.status is not OutboxStatus.FAILED:  # a PENDING row is on its way already: nothing to retry
+        raise writeback.InvalidTransition(f"outbox row {row.id[:8]} is {row.status}, not stopped: nothing to retry")
+    with job_run("retry", connection=row.connection) as run_id:
+        writeback.retry(ws.store.engine, row.id, user, run_id=run_id)
+    return row.id
+
+
+def refusal(exc: writeback.WritebackError | ConfigError | ErpError) -> tuple[int, str]:
+    """The HTTP status and message of a resolve or retry that failed (nothing was changed)."""
+    if isinstance(exc, writeback.NotFound):
+        return 404, str(exc)
+    if isinstance(exc, writeback.WritebackError):  # already resolved or retried, changed meanwhile, customer gone
+        return 409, str(exc)
+    if isinstance(exc, ConfigError):
+        return 409, f"Keeping our values needs the connection's ERP: {exc}"
+    return 502, f"The ERP could not be read, nothing was changed: {exc}. Try again later."

@@ -30,7 +30,9 @@ from creditbridge.sync.web import roles
 from creditbridge.sync.web.api import PREFIX
 from creditbridge.sync.web.api_tokens import TokenError, add_token, revoke_token
 from creditbridge.sync.web.users import add_user
+from creditbridge.sync.writeback import OutboxStatus
 
+from . import test_web_conflicts as conflicts
 from . import test_web_workspace as workspace
 from .test_cashapp_store import camt
 from .test_web_workspace import (
@@ -49,6 +51,8 @@ from .test_web_workspace import (
 store = workspace.store
 """The workspace tests' store (fixture): customers A, B, C of ledger_kpi, one user per role and approver2."""
 cheap_hashes = workspace.cheap_hashes
+world = conflicts.world
+"""test_web_conflicts.py's world (fixture): a CONFLICT on customer A (ERP 4,500, ours 4,000) and a stopped hold of B."""
 
 D = Decimal
 CHECK = {"customer_id": "A", "amount": "2700", "as_of": "2026-01-30"}
@@ -65,12 +69,15 @@ ENDPOINTS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("cashapp.decide", "POST", "/cashapp/NO-SUCH-PAYMENT/apply", {"allocations": [{"invoice": "A1", "amount": "1"}]}),
     ("cashapp.decide", "POST", "/cashapp/NO-SUCH-PAYMENT/reject", None),
     ("cashapp.decide", "POST", "/cashapp/NO-SUCH-PAYMENT/on-account", {"customer_id": "A"}),
+    ("conflicts.view", "GET", "/conflicts?state=all", None),
+    ("conflicts.resolve", "POST", "/conflicts/NO-SUCH-ROW/resolve", {"keep": "erp"}),
+    ("conflicts.resolve", "POST", "/conflicts/NO-SUCH-ROW/retry", None),
     ("credit.check", "POST", "/credit/check", CHECK),
 ]
 """Every API endpoint with the role-table action that guards it (the same action as its page)."""
 NOT_IN_THE_API = {"customers.export", "approvals.export", "session.end", "collections.view", "collections.export",
-                  "collections.call", "collections.promise", "collections.dispute", "conflicts.view",
-                  "conflicts.export", "conflicts.resolve", "users.manage"}  # fmt: skip
+                  "collections.call", "collections.promise", "collections.dispute", "conflicts.export",
+                  "users.manage"}  # fmt: skip
 """Page-only actions: downloads, signing out, and the pages the API does not cover yet (README, Not built yet)."""
 
 
@@ -249,6 +256,30 @@ def test_the_credit_check_in_the_api_is_the_one_of_post_credit_check_with_decima
     assert call(api, "POST", "/credit/check", tokens["viewer"], {**CHECK, "customer_id": "ZZ"})[0] == 404
 
 
+def test_an_approver_system_keeps_the_erps_value_and_retries_a_stopped_write(world: conflicts.World) -> None:
+    token = add_token(world.store.engine, "ops-robot", "approver", actor="test")[1]
+    api = TestClient(create_app(world.config, store=world.store))
+    status, data = call(api, "GET", "/conflicts", token)
+    assert status == 200 and {r["id"] for r in data["rows"]} == {world.conflict.id, world.stopped.id}
+    mine = next(r for r in data["rows"] if r["id"] == world.conflict.id)
+    assert mine["state"] == "conflict" and mine["values"]["erp_now"]["credit_limit"] == {"amount": "4500.0000",
+                                                                                         "currency": "USD"}  # fmt: skip
+    assert mine["values"]["ours"]["credit_limit"]["amount"] == "4000.0000"
+
+    status, data = call(api, "POST", f"/conflicts/{world.conflict.id}/resolve", token, {"keep": "erp"})
+    assert (status, data["kept"], data["decided_by"]) == (200, "erp", "token:ops-robot"), data
+    assert world.row(world.conflict.id).resolved_by == "token:ops-robot"
+    status, data = call(api, "POST", f"/conflicts/{world.conflict.id}/resolve", token, {"keep": "ours"})
+    assert status == 409, data  # resolved already
+    assert call(api, "POST", f"/conflicts/{world.conflict.id}/resolve", token, {"keep": "mine"})[0] == 400
+
+    status, data = call(api, "POST", f"/conflicts/{world.stopped.id}/retry", token)
+    assert (status, data["status"]) == (200, "PENDING"), data
+    assert world.row(world.stopped.id).status is OutboxStatus.PENDING
+    assert call(api, "POST", f"/conflicts/{world.stopped.id}/retry", token)[0] == 409  # on its way already
+    assert {a for a in audit_actions(world.store) if a[0] == "token:ops-robot"}
+
+
 # ---------------------------------------------------------------------------------------- POST /credit/check
 
 
@@ -293,6 +324,8 @@ def test_every_role_is_allowed_or_refused_each_api_action_by_its_token(
         assert status == 403 and f"({role})" in data["error"], data
     elif action == "cashapp.decide":
         assert status == 400 and "NO-SUCH-PAYMENT" in data["error"]  # allowed: the payment is unknown
+    elif action == "conflicts.resolve":
+        assert status == 404 and "NO-SUCH-ROW" in data["error"], data  # allowed: the row is unknown
     else:
         assert status in (200, 201), data
     if action == "approvals.decide":
@@ -380,7 +413,8 @@ def test_openapi_json_documents_every_api_path_and_the_credit_check_but_no_page(
     api_paths = {"/dashboard", "/customers", "/customers/{customer_id}", "/customers/{customer_id}/notes", "/approvals",
                  "/approvals/{request_id}/approve", "/approvals/{request_id}/reject", "/cashapp/exceptions",
                  "/cashapp/{payment_id}/confirm", "/cashapp/{payment_id}/apply", "/cashapp/{payment_id}/reject",
-                 "/cashapp/{payment_id}/on-account",
+                 "/cashapp/{payment_id}/on-account", "/conflicts", "/conflicts/{row_id}/resolve",
+                 "/conflicts/{row_id}/retry",
                  "/credit/check"}  # fmt: skip
     assert len(api_paths) == len(ENDPOINTS)  # the endpoints every test above calls
     others = {"/credit/check", "/health", "/webhooks/quickbooks/{connection}"}  # and no page: /dashboard, /login...
