@@ -129,6 +129,34 @@ def get_decision(engine: sa.Engine, decision_id: int) -> tuple[StoredDecision, s
     return None if row is None else (_stored(row._mapping), str(row.content))
 
 
+def replayed(decision: StoredDecision, policy_text: str) -> bool | None:
+    """Whether deciding again from the stored inputs under the stored policy gives the stored result.
+
+    `credit decisions show` and the web decision page both ask this; None for a kind with no replay.
+    The stored inputs keep every number as text: exact, and the parsers read text as Decimal.
+    """
+    from creditbridge.mappings.credit_policy import parse_policy
+
+    if decision.kind == "application":
+        from creditbridge.core.credit.application import assess, parse_application
+
+        again = assess(parse_application(decision.inputs), parse_policy(policy_text)).as_dict()
+        stored = {k: v for k, v in decision.result.items() if k != "decision_id"}
+        return bool(plain_json(again) == stored)
+    if decision.kind == "review":
+        from creditbridge.core.credit.behaviour import replay_review
+
+        review = replay_review(parse_policy(policy_text), decision.inputs)
+        stored = {k: v for k, v in decision.result.items() if k != "note"}
+        return bool(plain_json(review.as_dict()) == stored)
+    if decision.kind == "order_check":
+        from creditbridge.core.credit.order_record import replay_order_check
+
+        checked = replay_order_check(parse_policy(policy_text).order_check, decision.inputs)
+        return bool(plain_json(checked.as_dict()) == decision.result)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class LastReview:
     as_of: date

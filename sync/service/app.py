@@ -94,7 +94,7 @@ def create_app(
     app = FastAPI(title="creditbridge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = holder
     app.include_router(credit_router(config, holder, policy))
-    install_workspace(app, config, holder, None if policy is None else policy.order_check, login_limiter)
+    install_workspace(app, config, holder, None if policy is None else policy.order_check, login_limiter, policy)
 
     @app.get("/health")
     def health() -> JSONResponse:

@@ -19,12 +19,15 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from creditbridge.core.credit import CreditPolicy
+from creditbridge.core.credit.policy import Policy
+from creditbridge.mappings.credit_policy import default_policy
 from creditbridge.sync.config import Config
 from creditbridge.sync.reports.formats import amount_text, bucket_label, days_text, percent_text
 from creditbridge.sync.store import Store
 from creditbridge.sync.web import roles, sessions
 from creditbridge.sync.web.auth import client_is_https, require
-from creditbridge.sync.web.listing import Column, Page, page_of, sorted_rows, table_response
+from creditbridge.sync.web.kpi_cache import KpiCache
+from creditbridge.sync.web.listing import Column, Page, filtered_rows, page_of, sorted_rows, table_response
 from creditbridge.sync.web.users import record
 from creditbridge.sync.writeback.transactions import write_transaction
 
@@ -56,6 +59,10 @@ class Workspace:
     """The order-check policy `POST /credit/check` uses (the customer 360 shows its answer at amount 0)."""
     limiter: sessions.LoginLimiter
     env: Environment = field(default_factory=templates)
+    credit_policy: Policy = field(default_factory=default_policy)
+    """The whole credit policy (`serve --policy`): credit applications are decided under it."""
+    kpis: KpiCache = field(default_factory=KpiCache)
+    """The AR report per data version (`kpi_cache`): the dashboard and the customer list share it."""
 
     @property
     def source(self) -> str | None:
@@ -126,16 +133,17 @@ def _int(text: str | None) -> int | None:
 
 def listing(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
             direction: str) -> Page:  # fmt: skip
-    """One page of `rows` as the query string asks (`sort`, `dir`, `page`; other parameters kept in links)."""
+    """One page of `rows` as the query string asks (`q`, `sort`, `dir`, `page`; other parameters kept in links)."""
     q = request.query_params
     keep = tuple((k, v) for k, v in q.items() if k not in ("sort", "dir", "page"))
     return page_of(rows, columns, sort=q.get("sort"), direction=q.get("dir", direction), page=_int(q.get("page")),
-                   default=default, keep=keep)  # fmt: skip
+                   default=default, keep=keep, query=q.get("q"))  # fmt: skip
 
 
 def export(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
            filename: str) -> Response:  # fmt: skip
-    """The whole sorted list as a download (`filename`'s extension says CSV or XLSX)."""
+    """The whole filtered (`q`), sorted list as a download (`filename`'s extension says CSV or XLSX)."""
     q = request.query_params
-    ordered, _key, _desc = sorted_rows(rows, columns, q.get("sort"), q.get("dir", "desc"), default)
+    chosen = filtered_rows(rows, columns, q.get("q"))
+    ordered, _key, _desc = sorted_rows(chosen, columns, q.get("sort"), q.get("dir", "desc"), default)
     return table_response(ordered, columns, filename)

@@ -1,6 +1,6 @@
 """The dashboard and the customer list and 360 (with adding a note or logging a call)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -26,7 +26,7 @@ def router(ws: Workspace) -> APIRouter:
     @routes.get("/dashboard")
     def dashboard(request: Request, session: Annotated[sessions.Session, ws.guard("dashboard.view")]) -> Response:
         as_of = as_of_of(request)
-        data = views.dashboard(ws.store, ws.source, as_of, ws.config)
+        data = views.dashboard(ws.store, ws.source, as_of, ws.config, cache=ws.kpis)
         report = data.report
         currencies = report.currencies if report is not None else ()
         currency = request.query_params.get("currency")
@@ -41,8 +41,11 @@ def router(ws: Workspace) -> APIRouter:
                        figures=report.company(currency) if report is not None and currency else None,
                        top=report.top_overdue(currency, 10) if report is not None and currency else ())  # fmt: skip
 
-    def customers_list(request: Request) -> list[Mapping[str, Any]]:
-        return views.customer_rows(views.kpi_report(ws.store, ws.source, as_of_of(request)))
+    def customers_list(request: Request) -> Sequence[Mapping[str, Any]]:
+        """The KPI engine's customer rows, kept with the report they come from (`kpi_cache`)."""
+        as_of = as_of_of(request)
+        return ws.kpis.derived(ws.store, ws.source, as_of, 90, "customer_rows", lambda: views.customer_rows(
+            views.kpi_report(ws.store, ws.source, as_of, cache=ws.kpis)))  # fmt: skip
 
     @routes.get("/customers")
     def customers(request: Request, session: Annotated[sessions.Session, ws.guard("customers.view")]) -> Response:

@@ -22,6 +22,8 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "approvals.decide": frozenset({"approver", "admin"}),
     "cashapp.view": _EVERYONE,
     "cashapp.decide": frozenset({"collector", "analyst", "approver", "admin"}),
+    "credit.apply": frozenset({"analyst", "approver", "admin"}),
+    "credit.decisions.view": frozenset({"collector", "analyst", "approver", "admin"}),
     "session.end": _EVERYONE,
 }
 """Action -> the roles allowed to do it."""

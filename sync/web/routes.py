@@ -17,11 +17,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from creditbridge.core.credit import CreditPolicy
+from creditbridge.core.credit.policy import Policy
 from creditbridge.mappings.credit_policy import policy_from_environment
 from creditbridge.sync.config import Config
 from creditbridge.sync.logs import get_logger
 from creditbridge.sync.store import StoreError
-from creditbridge.sync.web import approval_pages, cashapp_pages, dashboard_pages, session_pages, sessions
+from creditbridge.sync.web import approval_pages, cashapp_pages, credit_pages, dashboard_pages, session_pages, sessions
 from creditbridge.sync.web.auth import NotSignedIn, Refused
 from creditbridge.sync.web.context import Workspace
 
@@ -29,16 +30,18 @@ if TYPE_CHECKING:
     from creditbridge.sync.service.app import StoreHolder
 
 _log = get_logger(__name__)
-PAGE_MODULES = (session_pages, dashboard_pages, approval_pages, cashapp_pages)
-JSON_PATHS = ("/webhooks/", "/credit/", "/health", "/api/")
+PAGE_MODULES = (session_pages, dashboard_pages, approval_pages, cashapp_pages, credit_pages)
+JSON_PATHS = ("/webhooks/", "/credit/check", "/health", "/api/")
 """Paths whose callers read JSON: their errors are JSON, not pages."""
 
 
 def install_workspace(app: FastAPI, config: Config, holder: StoreHolder, policy: CreditPolicy | None = None,
-                      limiter: sessions.LoginLimiter | None = None) -> Workspace:  # fmt: skip
+                      limiter: sessions.LoginLimiter | None = None,
+                      credit_policy: Policy | None = None) -> Workspace:  # fmt: skip
     """Add the workspace's routes and its refusals (sign in first; 403; the store is down) to `app`."""
-    thresholds = policy or policy_from_environment(None).order_check  # the policy POST /credit/check uses
-    ws = Workspace(config, holder, thresholds, limiter or sessions.LoginLimiter())
+    whole = credit_policy or policy_from_environment(None)  # the policy `creditbridge serve --policy` gave
+    thresholds = policy or whole.order_check  # the policy POST /credit/check uses
+    ws = Workspace(config, holder, thresholds, limiter or sessions.LoginLimiter(), credit_policy=whole)
 
     async def not_signed_in(request: Request, _exc: Exception) -> Response:
         if request.method == "GET":

@@ -26,6 +26,7 @@ from creditbridge.sync.reports.formats import amount_text
 from creditbridge.sync.scheduling.status import Status, gather
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.loader import load_customer_ledger
+from creditbridge.sync.web.kpi_cache import KpiCache
 from creditbridge.sync.web.listing import Column
 from creditbridge.sync.writeback import ChangeRequest, RequestStatus, list_conflicts, list_requests
 
@@ -48,14 +49,20 @@ class Dashboard:
     """`creditbridge status`: per connection its last job runs and pull cursor, and what needs a person."""
 
 
-def kpi_report(store: Store, source: str | None, as_of: date, period_days: int = 90) -> ArReport | None:
-    """The AR report's KPIs and 12-month trend (None when the store has no items yet)."""
-    columns = store.load_columns(source=source)
-    return build_report(columns, as_of, period_days) if columns.n_items else None
+def kpi_report(store: Store, source: str | None, as_of: date, period_days: int = 90,
+               cache: KpiCache | None = None) -> ArReport | None:  # fmt: skip
+    """The AR report's KPIs and 12-month trend (None when the store has no items yet), kept in `cache`."""
+
+    def build() -> ArReport | None:
+        columns = store.load_columns(source=source)
+        return build_report(columns, as_of, period_days) if columns.n_items else None
+
+    return build() if cache is None else cache.report(store, source, as_of, period_days, build)
 
 
-def dashboard(store: Store, source: str | None, as_of: date, config: Config, period_days: int = 90) -> Dashboard:
-    report = kpi_report(store, source, as_of, period_days)
+def dashboard(store: Store, source: str | None, as_of: date, config: Config, period_days: int = 90,
+              cache: KpiCache | None = None) -> Dashboard:  # fmt: skip
+    report = kpi_report(store, source, as_of, period_days, cache)
     with store.engine.connect() as conn:
         open_tasks = sum(1 for n in load_notes(conn) if n.status == "open" and n.kind == "call")
     waiting = WaitingWork(
