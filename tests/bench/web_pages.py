@@ -73,7 +73,7 @@ def main() -> None:
         client = TestClient(create_app(Config(store_url=url), store=store))
         client.post("/login", data={"username": "bench", "password": "bench-password",
                                     "csrf": csrf_of(client.get("/login").text)})  # fmt: skip
-        applied = client.post("/credit/apply", data={**APPLICATION, "csrf": csrf_of(client.get("/dashboard").text)})
+        applied = client.post("/credit/apply", data={**APPLICATION, "csrf": csrf_of(client.get("/credit/apply").text)})
         decision = re.search(r'href="/credit/decisions/(\d+)"', applied.text)
         customer = store.load_ledger("files").customers[0].customer_id
         pages = {
