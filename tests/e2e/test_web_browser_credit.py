@@ -18,7 +18,12 @@ import pytest
 from creditbridge.sync.credit_decisions import get_decision, list_decisions, replayed
 from creditbridge.sync.store import Store
 
-from .test_web_browser import AS_OF, browser_page, served  # noqa: F401  (fixtures)
+from . import test_web_browser
+from .test_web_browser import AS_OF
+
+browser_page = test_web_browser.browser_page
+served = test_web_browser.served
+"""Fixtures of test_web_browser, shared (an imported fixture name would be a redefinition to the linter)."""
 
 pytestmark = pytest.mark.slow
 
