@@ -105,10 +105,13 @@ def record_decision(
 
 
 def list_decisions(
-    engine: sa.Engine, *, customer_id: str | None = None, kind: str | None = None, limit: int | None = 100
-) -> list[StoredDecision]:
-    """Decisions, newest first, optionally of one customer or kind."""
-    query = sa.select(credit_decisions).order_by(credit_decisions.c.id.desc())
+    engine: sa.Engine, *, customer_id: str | None = None, kind: str | None = None, limit: int | None = 100,
+    bodies: bool = True,
+) -> list[StoredDecision]:  # fmt: skip
+    """Decisions, newest first, optionally of one customer or kind; without `bodies`, inputs and result are None
+    (a list of tens of thousands of decisions need not read and parse every one's JSON)."""
+    shown = [c for c in credit_decisions.c if bodies or c.name not in ("inputs", "result")]
+    query = sa.select(*shown).order_by(credit_decisions.c.id.desc())
     if customer_id is not None:
         query = query.where(credit_decisions.c.customer_id == customer_id)
     if kind is not None:
@@ -187,7 +190,7 @@ def _stored(row: sa.RowMapping) -> StoredDecision:
         applicant=row["applicant"], decided_at=row["decided_at"], as_of=_as_date(row["as_of"]),
         decided_by=row["decided_by"], decision=row["decision"], score=row["score"], risk_class=row["risk_class"],
         recommended_limit=row["recommended_limit"], currency=row["currency"], policy_version=row["policy_version"],
-        inputs=row["inputs"], result=row["result"], request_id=row["request_id"],
+        inputs=row.get("inputs"), result=row.get("result"), request_id=row["request_id"],
     )  # fmt: skip
 
 

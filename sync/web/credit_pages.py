@@ -8,11 +8,13 @@ A decision's page replays it as `credit decisions show` does (`credit_decisions.
 """
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +27,7 @@ from creditbridge.sync.credit_applications import (
     store_application,
 )
 from creditbridge.sync.credit_decisions import StoredDecision, get_decision, list_decisions, plain_json, replayed
+from creditbridge.sync.store.credit_tables import credit_decisions
 from creditbridge.sync.web import application_form, sessions
 from creditbridge.sync.web.context import EXPORTS, Workspace, export, listing
 from creditbridge.sync.web.listing import Column
@@ -61,6 +64,31 @@ def decision_rows(decisions: list[StoredDecision]) -> list[Mapping[str, Any]]:
         }
         for d in decisions
     ]
+
+
+class DecisionRows:
+    """The list's rows of each kind, read again only when a decision was added.
+
+    Decisions are only ever inserted (`record_decision`), so the highest id and the count of the
+    table are a version of it that costs one query; at tens of thousands of decisions reading and
+    converting every row is most of a page's time, sorting and paging them is little.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str | None, tuple[tuple[Any, ...], list[Mapping[str, Any]]]] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, engine: sa.Engine, kind: str | None) -> list[Mapping[str, Any]]:
+        with engine.connect() as conn:
+            version = tuple(conn.execute(sa.select(sa.func.max(credit_decisions.c.id), sa.func.count())).one())
+        with self._lock:
+            found = self._kept.get(kind)
+        if found is not None and found[0] == version:
+            return found[1]
+        rows = decision_rows(list_decisions(engine, kind=kind, limit=None, bodies=False))
+        with self._lock:
+            self._kept[kind] = (version, rows)
+        return rows
 
 
 def _number(text: str | None) -> Decimal | None:
@@ -123,9 +151,10 @@ def router(ws: Workspace) -> APIRouter:
             return form_page(request, session, 400, values, {exc.field: str(exc).split(": ", 1)[1]})
         return form_page(request, session, 200, values, result=plain_json(assessed.result), decision_id=decision_id)
 
-    def decisions_list(request: Request) -> list[Mapping[str, Any]]:
-        kind = request.query_params.get("kind") or None
-        return decision_rows(list_decisions(ws.store.engine, kind=kind, limit=None))
+    kept = DecisionRows()
+
+    def decisions_list(request: Request) -> Sequence[Mapping[str, Any]]:
+        return kept.rows(ws.store.engine, request.query_params.get("kind") or None)
 
     @routes.get("/credit/decisions")
     def decisions(request: Request,
