@@ -106,12 +106,14 @@ def record_decision(
 
 def list_decisions(
     engine: sa.Engine, *, customer_id: str | None = None, kind: str | None = None, limit: int | None = 100,
-    bodies: bool = True,
+    bodies: bool = True, after_id: int | None = None,
 ) -> list[StoredDecision]:  # fmt: skip
-    """Decisions, newest first, optionally of one customer or kind; without `bodies`, inputs and result are None
-    (a list of tens of thousands of decisions need not read and parse every one's JSON)."""
+    """Decisions, newest first, optionally of one customer or kind, or only those after `after_id`; without
+    `bodies`, inputs and result are None (a list of tens of thousands need not parse every one's JSON)."""
     shown = [c for c in credit_decisions.c if bodies or c.name not in ("inputs", "result")]
     query = sa.select(*shown).order_by(credit_decisions.c.id.desc())
+    if after_id is not None:
+        query = query.where(credit_decisions.c.id > after_id)
     if customer_id is not None:
         query = query.where(credit_decisions.c.customer_id == customer_id)
     if kind is not None:

@@ -67,28 +67,43 @@ def decision_rows(decisions: list[StoredDecision]) -> list[Mapping[str, Any]]:
 
 
 class DecisionRows:
-    """The list's rows of each kind, read again only when a decision was added.
+    """The list's rows of each kind, kept between requests; a new decision reads only the new rows.
 
     Decisions are only ever inserted (`record_decision`), so the highest id and the count of the
-    table are a version of it that costs one query; at tens of thousands of decisions reading and
-    converting every row is most of a page's time, sorting and paging them is little.
+    table say what changed, at the cost of one query: rows after the kept highest id are added to
+    the kept ones; anything else (a count that does not add up) reads the whole list again. At tens
+    of thousands of decisions, reading and converting every row is most of a page's time.
     """
 
     def __init__(self) -> None:
-        self._kept: dict[str | None, tuple[tuple[Any, ...], list[Mapping[str, Any]]]] = {}
+        self._kept: dict[str | None, tuple[int, int, list[Mapping[str, Any]]]] = {}
         self._lock = threading.Lock()
 
     def rows(self, engine: sa.Engine, kind: str | None) -> list[Mapping[str, Any]]:
         with engine.connect() as conn:
-            version = tuple(conn.execute(sa.select(sa.func.max(credit_decisions.c.id), sa.func.count())).one())
+            top, count = conn.execute(sa.select(sa.func.max(credit_decisions.c.id), sa.func.count())).one()
+        top, count = int(top or 0), int(count)
         with self._lock:
-            found = self._kept.get(kind)
-        if found is not None and found[0] == version:
-            return found[1]
-        rows = decision_rows(list_decisions(engine, kind=kind, limit=None, bodies=False))
+            kept = self._kept.get(kind)
+        if kept is not None and (kept[0], kept[1]) == (top, count):
+            return kept[2]
+        rows: list[Mapping[str, Any]] | None = None
+        if kept is not None and top > kept[0] and count - kept[1] == self._count_between(engine, kept[0], top):
+            added = list_decisions(engine, kind=kind, limit=None, bodies=False, after_id=kept[0])
+            rows = decision_rows([d for d in added if d.id <= top]) + kept[2]
+        if rows is None:  # the first time, or not only inserts since: all of it (up to the version read above)
+            whole = list_decisions(engine, kind=kind, limit=None, bodies=False)
+            rows = decision_rows([d for d in whole if d.id <= top])
         with self._lock:
-            self._kept[kind] = (version, rows)
+            self._kept[kind] = (top, count, rows)
         return rows
+
+    @staticmethod
+    def _count_between(engine: sa.Engine, after_id: int, up_to: int) -> int:
+        """Decisions of any kind in (after_id, up_to]: the table's count must have grown by exactly these."""
+        query = sa.select(sa.func.count()).where(credit_decisions.c.id > after_id, credit_decisions.c.id <= up_to)
+        with engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
 
 def _number(text: str | None) -> Decimal | None:

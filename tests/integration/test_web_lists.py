@@ -13,9 +13,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
 from creditbridge.adapters.files import read_ledger
 from creditbridge.sync.store import Store
+from creditbridge.sync.store.credit_tables import credit_decisions
 from creditbridge.sync.web.kpi_cache import data_version
 from creditbridge.sync.web.listing import Column, xlsx_bytes
 
@@ -127,3 +129,19 @@ def test_the_kpis_are_kept_until_an_import_changes_the_data(store: Store, tmp_pa
     page = client.get(f"/customers?as_of={AS_OF}").text
     assert "Acme Holdings" in page and "Acme &amp; Sons" not in page
     assert "Acme Holdings" in client.get(f"/dashboard?as_of={AS_OF}").text
+
+
+def test_the_decision_list_shows_each_new_decision_and_forgets_a_removed_one(store: Store) -> None:
+    client = sign_in(browser(store), "collector1")
+    assert "0 rows ·" in client.get("/credit/decisions").text
+    assert apply_in_page(store, {**APPLICATION_FORM, "applicant.name": "First Ltd"})[0] == 200
+    assert "First Ltd" in client.get("/credit/decisions").text
+    assert apply_in_page(store, {**APPLICATION_FORM, "applicant.name": "Second Ltd"})[0] == 200
+    page = client.get("/credit/decisions").text
+    assert "First Ltd" in page and "Second Ltd" in page and "2 rows ·" in page
+    with store.engine.begin() as conn:  # not something creditbridge does; the list must not keep it anyway
+        conn.execute(sa.delete(credit_decisions).where(credit_decisions.c.applicant == "First Ltd"))
+    page = client.get("/credit/decisions").text
+    assert "First Ltd" not in page and "Second Ltd" in page and "1 row ·" in page
+    assert "Second Ltd" in client.get("/credit/decisions?kind=application").text
+    assert "0 rows ·" in client.get("/credit/decisions?kind=review").text
