@@ -42,7 +42,7 @@ def sparkline(values: Sequence[Decimal | None], days: Sequence[date], label: str
     lines = "".join(f'<polyline points="{" ".join(f"{x},{y}" for x, y in run)}"/>' for run in runs if len(run) > 1)
     dots = "".join(f'<circle cx="{x}" cy="{y}" r="1.6"/>' for run in runs if len(run) == 1 for x, y in run)
     last_x, last_y = point(len(values) - 1, values[-1]) if values[-1] is not None else ("", "")
-    end = f'<circle class="end" cx="{last_x}" cy="{last_y}" r="2.6"/>' if last_x else ""
+    end = f'<circle class="end" cx="{last_x}" cy="{last_y}" r="2.1"/>' if last_x else ""
     aria = f"{label}: from {shown(known[0])} to {shown(known[-1])}"
     return (f'<svg class="spark" viewBox="0 0 {WIDTH} {HEIGHT}"role="img" '
             f'aria-label="{escape(aria)}">{title}{lines}{dots}{end}</svg>')  # fmt: skip
