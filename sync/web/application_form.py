@@ -115,15 +115,16 @@ def field_errors(data: Mapping[str, Any], max_fields: int = 40) -> dict[str, str
         except ApplicationError as exc:
             field = CURRENCY_FIELD if exc.field == "financials.currency" else exc.field
             if field in errors or not _stand_in(trial, field):
-                errors.setdefault(field or "application", _message(exc))
+                errors.setdefault(field or "application", error_message(exc))
                 break
-            errors[field] = _message(exc)
+            errors[field] = error_message(exc)
         else:
             break
     return errors
 
 
-def _message(exc: ApplicationError) -> str:
+def error_message(exc: ApplicationError) -> str:
+    """The parser's message without the field name in front (the page shows the field beside it)."""
     text = str(exc)
     return text[len(exc.field) + 2 :] if exc.field and text.startswith(f"{exc.field}: ") else text
 

@@ -142,14 +142,14 @@ def router(ws: Workspace) -> APIRouter:
         customer_id = data["applicant"]["customer_id"]
         if (customer_id is not None and "applicant.customer_id" not in errors
                 and not await run_in_threadpool(customer_exists, ws.store.engine, customer_id)):  # fmt: skip
-            errors["applicant.customer_id"] = str(UnknownApplicant(customer_id)).split(": ", 1)[1]
+            errors["applicant.customer_id"] = application_form.error_message(UnknownApplicant(customer_id))
         if errors:
             return form_page(request, session, 400, values, errors)
         user = session.user
         try:
             assessed = assess_application(data, ws.credit_policy)
         except ApplicationError as exc:
-            return form_page(request, session, 400, values, {exc.field: str(exc).split(": ", 1)[-1]})
+            return form_page(request, session, 400, values, {exc.field: application_form.error_message(exc)})
 
         def write() -> int:
             with write_transaction(ws.store.engine) as conn:
@@ -163,7 +163,7 @@ def router(ws: Workspace) -> APIRouter:
         try:
             decision_id = await run_in_threadpool(write)
         except UnknownApplicant as exc:
-            return form_page(request, session, 400, values, {exc.field: str(exc).split(": ", 1)[1]})
+            return form_page(request, session, 400, values, {exc.field: application_form.error_message(exc)})
         return form_page(request, session, 200, values, result=plain_json(assessed.result), decision_id=decision_id)
 
     kept = DecisionRows()

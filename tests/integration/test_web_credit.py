@@ -8,6 +8,7 @@ field named and nothing stored.
 
 from __future__ import annotations
 
+import html
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,7 @@ from creditbridge.sync.web.application_form import application_data
 from . import test_web_workspace
 from .test_web_workspace import (
     APPLICATION_FORM,
+    AS_OF,
     SQLITE_ONLY,
     audit_actions,
     browser,
@@ -135,3 +137,22 @@ def test_who_may_apply_and_who_may_see_decisions(store: Store) -> None:
     assert collector.get("/credit/decisions").status_code == 200
     assert decision_count(store) == 0
     assert "/credit/apply" not in collector.get("/credit/decisions").text  # no link to a form they may not use
+
+
+@SQLITE_ONLY
+def test_reviews_and_order_checks_stored_by_the_cli_show_with_their_reasons_and_replay(store: Store) -> None:
+    runner = CliRunner()
+    for args in (["credit", "check", "--customer", "A", "--amount", "100", "--as-of", AS_OF],
+                 ["credit", "review", "--all", "--as-of", AS_OF, "--user", "cli-user"]):  # fmt: skip
+        result = runner.invoke(cli_app, [*args, "--store", store.url])
+        assert result.exit_code == 0, result.output
+    kinds = {d.kind: d for d in list_decisions(store.engine)}
+    assert {"order_check", "review"} <= set(kinds)
+    client = sign_in(browser(store), "analyst1")
+    for decision in kinds.values():
+        page = client.get(f"/credit/decisions/{decision.id}").text
+        assert "reproduced on replay" in page and "not reproduced" not in page, decision.kind
+        assert decision.result["reasons"][0]["message"] in html.unescape(page)
+    listed = client.get("/credit/decisions?kind=review").text
+    assert f'href="/credit/decisions/{kinds["review"].id}"' in listed
+    assert f'href="/credit/decisions/{kinds["order_check"].id}"' not in listed
