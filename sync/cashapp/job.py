@@ -31,10 +31,11 @@ from creditbridge.core.cashapp import (
     learn_confirmation,
     learn_rejection,
 )
-from creditbridge.core.model import BankTransaction, Ledger, MatchProposal, Reason, RemittanceLine
+from creditbridge.core.model import BankTransaction, Ledger, MatchProposal, OpenItem, Reason, RemittanceLine
 from creditbridge.core.money import Money, from_units, to_units
 from creditbridge.sync.cashapp.matching import MatchSummary, match_statement, read_statement_file, summarise
 from creditbridge.sync.cashapp.short_pays import open_short_pay_disputes
+from creditbridge.sync.collections.repository import customer_currency
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.cashapp_tables import (
     cashapp_allocations,
@@ -42,6 +43,7 @@ from creditbridge.sync.store.cashapp_tables import (
     cashapp_payments,
     cashapp_statements,
 )
+from creditbridge.sync.store.loader import load_customer_ledger
 
 OPEN_STATUSES = ("open",)
 """Payments waiting for a person: suggested or unapplied, neither confirmed nor rejected."""
@@ -222,6 +224,22 @@ def outstanding_ledger(store: Store, source: str | None = None) -> Ledger:
     later ones are not yet, and a second statement must not take the same invoice again.
     """
     ledger = store.load_ledger(source=source)
+    applied = _applied_since_import(store, source)
+    if not applied:
+        return ledger
+    return replace(ledger, items=tuple(_less_applied(item, applied) for item in ledger.items))
+
+
+def open_invoices_of(store: Store, customer_id: str, source: str | None = None) -> list[OpenItem]:
+    """One customer's invoices still open after cash application, oldest due first (a person picks from these)."""
+    ledger = load_customer_ledger(store.engine, customer_id, source)
+    applied = _applied_since_import(store, source, {i.item_id for i in ledger.items})
+    items = (_less_applied(i, applied) for i in ledger.items if i.customer_id == customer_id)
+    return sorted((i for i in items if i.open_amount.amount > 0), key=lambda i: (i.due_date, i.item_id))
+
+
+def _applied_since_import(store: Store, source: str | None, item_ids: set[str] | None = None) -> dict[str, int]:
+    """Item id -> units applied by cash application after the last import (of `item_ids` only, if given)."""
     latest = store.latest_import(source)
     since = latest.finished_at.replace(tzinfo=None) if latest is not None else datetime.min
     query = (
@@ -232,20 +250,17 @@ def outstanding_ledger(store: Store, source: str | None = None) -> Ledger:
         .join(cashapp_statements, cashapp_statements.c.id == cashapp_payments.c.statement_id)
         .group_by(cashapp_allocations.c.item_id)
     )
+    if item_ids is not None:
+        query = query.where(cashapp_allocations.c.item_id.in_(sorted(item_ids)))
     with store.engine.connect() as conn:
-        applied = {item: int(units) for item, units in conn.execute(query).all()}
-    if not applied:
-        return ledger
-    items = tuple(
-        replace(
-            item,
-            open_amount=Money(item.open_amount.amount - from_units(applied[item.item_id]), item.open_amount.currency),
-        )
-        if item.item_id in applied
-        else item
-        for item in ledger.items
-    )
-    return replace(ledger, items=items)
+        return {item: int(units) for item, units in conn.execute(query).all()}
+
+
+def _less_applied(item: OpenItem, applied: dict[str, int]) -> OpenItem:
+    if item.item_id not in applied:
+        return item
+    return replace(item, open_amount=Money(item.open_amount.amount - from_units(applied[item.item_id]),
+                                           item.open_amount.currency))  # fmt: skip
 
 
 def load_memory(store: Store) -> MatchMemory:
@@ -426,6 +441,29 @@ def confirm_payment(
         "user": user,
         "allocations": [{"invoice_number": i, "amount": str(v)} for i, v in allocations],
     }
+
+
+def put_on_account(store: Store, payment_id: str, customer_id: str, user: str) -> dict[str, Any]:
+    """Take a payment as `customer_id`'s cash without applying it to invoices (on account); learn the payer.
+
+    For a payment whose invoices are unknown yet (a lump sum, an advance): it leaves the worklist,
+    the customer's unapplied cash grows, and the next payment from this payer is taken for them.
+    """
+    with store.engine.begin() as conn:
+        row = _payment_row(conn, payment_id)
+        currency = customer_currency(conn, customer_id)
+        if currency is None:
+            raise CashappError(f"there is no customer {customer_id!r} in the store")
+        conn.execute(cashapp_allocations.delete().where(cashapp_allocations.c.payment_row == row.id))
+        conn.execute(
+            cashapp_payments.update()
+            .where(cashapp_payments.c.id == row.id)
+            .values(status="on_account", customer_id=customer_id, decided_by=user, decided_at=_now())
+        )
+        learned = learn_confirmation(MatchMemory(), _transaction(row), customer_id)
+        _remember(conn, learned, row.id, user)
+    return {"payment_id": payment_id, "status": "on_account", "customer_id": customer_id, "user": user,
+            "allocations": []}  # fmt: skip
 
 
 def reject_payment(store: Store, payment_id: str, user: str) -> dict[str, Any]:

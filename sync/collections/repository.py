@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import typer
 
 from creditbridge.core.collections import DunningMessage, DunningPolicy
-from creditbridge.core.model import Dispute, DisputeStatus, DunningAction, PromiseToPay
+from creditbridge.core.model import Dispute, DisputeStatus, DunningAction, Ledger, PromiseToPay
 from creditbridge.core.money import Money, from_units, to_units
 from creditbridge.sync.collections.contacts import Contact
 from creditbridge.sync.store.collections_tables import (
@@ -126,7 +126,10 @@ def resolve_dispute(conn: sa.Connection, dispute_id: int, resolution: str, resol
     return result.rowcount == 1
 
 
-def load_disputes(conn: sa.Connection) -> list[Dispute]:
+def load_disputes(conn: sa.Connection, customer_id: str | None = None) -> list[Dispute]:
+    query = sa.select(disputes).order_by(disputes.c.id)
+    if customer_id is not None:
+        query = query.where(disputes.c.customer_id == customer_id)
     return [
         Dispute(
             item_id=r.invoice_number,
@@ -139,7 +142,7 @@ def load_disputes(conn: sa.Connection) -> list[Dispute]:
             resolved_on=r.resolved_on,
             dispute_id=str(r.id),
         )
-        for r in conn.execute(sa.select(disputes).order_by(disputes.c.id))
+        for r in conn.execute(query)
     ]
 
 
@@ -176,6 +179,11 @@ class Note:
     owner: str | None
     text: str
     follow_up_on: date | None
+
+    @property
+    def due_on(self) -> date:
+        """When an open entry needs doing: its follow-up day, else the day it was written (a call task is due then)."""
+        return self.follow_up_on or self.at.date()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -232,6 +240,11 @@ def load_notes(conn: sa.Connection, customer_id: str | None = None) -> list[Note
     return [
         Note(r.id, r.customer_id, r.at, r.kind, r.status, r.owner, r.text, r.follow_up_on) for r in conn.execute(query)
     ]
+
+
+def call_tasks_due(notes: Iterable[Note], day: date) -> list[Note]:
+    """Open call entries (the send job's call tasks, a collector's follow-ups) due on or before `day`."""
+    return [n for n in notes if n.kind == "call" and n.status == "open" and n.due_on <= day]
 
 
 def last_contacts(conn: sa.Connection) -> dict[str, str]:
@@ -329,8 +342,12 @@ def _header_safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:60]
 
 
-def load_messages(conn: sa.Connection, statuses: Iterable[str] | None = None) -> list[StoredMessage]:
+def load_messages(
+    conn: sa.Connection, statuses: Iterable[str] | None = None, customer_id: str | None = None
+) -> list[StoredMessage]:
     query = sa.select(dunning_messages).order_by(dunning_messages.c.id)
+    if customer_id is not None:
+        query = query.where(dunning_messages.c.customer_id == customer_id)
     if statuses is not None:
         query = query.where(dunning_messages.c.status.in_(list(statuses)))
     rows = list(conn.execute(query))
@@ -407,22 +424,28 @@ def item_owner(conn: sa.Connection, item_id: str) -> tuple[str, str] | None:
 
 def read_store_data(url: str, policy: DunningPolicy, source: str | None = None) -> CollectionsData:
     """The store's ledger with its disputes, promises, sent reminders and contacts (`StoreError` if unreadable)."""
-    from creditbridge.sync.collections.sources import CollectionsData
     from creditbridge.sync.store import Store
 
     with Store.open(url) as store:
         ledger = store.load_ledger(source=source)
         with store.engine.connect() as conn:
-            return CollectionsData(
-                ledger=ledger,
-                policy=policy,
-                disputes=tuple(load_disputes(conn)),
-                promises=tuple(load_promises(conn)),
-                sent=tuple(load_sent(conn)),
-                contacts=load_contacts(conn),
-                last_contacts=last_contacts(conn),
-                store_url=url,
-            )
+            return collections_data(conn, ledger, policy, url)
+
+
+def collections_data(conn: sa.Connection, ledger: Ledger, policy: DunningPolicy, url: str) -> CollectionsData:
+    """`ledger` with the disputes, promises, sent reminders and contacts the store keeps beside it."""
+    from creditbridge.sync.collections.sources import CollectionsData
+
+    return CollectionsData(
+        ledger=ledger,
+        policy=policy,
+        disputes=tuple(load_disputes(conn)),
+        promises=tuple(load_promises(conn)),
+        sent=tuple(load_sent(conn)),
+        contacts=load_contacts(conn),
+        last_contacts=last_contacts(conn),
+        store_url=url,
+    )
 
 
 def load_store_data(url: str, policy: DunningPolicy, fail: Callable[..., typer.Exit]) -> CollectionsData:

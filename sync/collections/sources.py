@@ -45,8 +45,11 @@ class CollectionsData:
             self.ledger, as_of, self.policy, disputes=self.disputes, promises=self.promises, sent=self.sent
         )
 
-    def worklist(self, as_of: date) -> list[WorklistEntry]:
-        return build_worklist(self.ledger, as_of, self.policy, self.plan(as_of), self.last_contacts)
+    def worklist(self, as_of: date, plan: DunningPlan | None = None) -> list[WorklistEntry]:
+        """The worklist at `as_of`; `plan` is `self.plan(as_of)` when the caller has it already."""
+        return build_worklist(
+            self.ledger, as_of, self.policy, plan if plan is not None else self.plan(as_of), self.last_contacts
+        )
 
 
 def resolve_policy(policy_file: Path | None, configured: Path | None, fail: Fail) -> DunningPolicy:

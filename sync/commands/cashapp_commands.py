@@ -321,24 +321,34 @@ def confirm_command(
         list[str] | None,
         typer.Option("--invoice", help="INVOICE:AMOUNT to apply (repeat it); default: the proposal as it stands."),
     ] = None,
+    on_account: Annotated[
+        str | None,
+        typer.Option("--on-account", metavar="CUSTOMER",
+                     help="Take the payment as this customer's cash without applying it to invoices."),
+    ] = None,
     user: UserOption = None,
     config: ConfigOption = None,
     output_format: Annotated[SummaryFormat, typer.Option("--format", help="table or json.")] = SummaryFormat.table,
 ) -> None:
-    """Confirm a payment's application (as proposed, or as --invoice says); its payer is learned for the customer."""
-    from creditbridge.sync.cashapp.job import CashappError, confirm_payment
+    """Confirm a payment's application (as proposed, as --invoice says, or on account); its payer is learned."""
+    from creditbridge.sync.cashapp.job import CashappError, confirm_payment, put_on_account
 
+    if on_account is not None and invoice:
+        raise _fail("give --invoice or --on-account, not both")
     allocations = [_parse_invoice(text) for text in invoice] if invoice else None
     acting = _user(user)
     with _store(config) as store:
         try:
-            result = confirm_payment(store, payment_id, acting, allocations)
+            if on_account is not None:
+                result = put_on_account(store, payment_id, on_account, acting)
+            else:
+                result = confirm_payment(store, payment_id, acting, allocations)
         except CashappError as exc:
             raise _fail(str(exc)) from None
     if output_format is SummaryFormat.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
-        applied = ", ".join(f"{a['invoice_number']} {a['amount']}" for a in result["allocations"])
+        applied = ", ".join(f"{a['invoice_number']} {a['amount']}" for a in result["allocations"]) or "on account"
         _err.print(f"confirmed {payment_id} for {result['customer_id']}: {applied}", highlight=False, markup=False)
 
 

@@ -400,36 +400,20 @@ def promise_add(
     store: StoreOpt = None,
 ) -> None:
     """Record a promise to pay; its items are not dunned until the date passes or it is broken."""
-    from creditbridge.core.money import Money, MoneyError, parse_decimal
-    from creditbridge.sync.collections.repository import add_note, add_promise
+    from creditbridge.sync.collections.recording import RecordingError, UnknownRecord, parse_amount, record_promise
 
     day = _date(promise_date, "--date")
     given = _date(made_on, "--made-on") if made_on else date.today()
-    try:
-        value = parse_decimal(amount)
-    except MoneyError:
-        raise fail(f"--amount {amount!r} is not an amount") from None
-    if value <= 0:
-        raise fail("--amount must be more than 0")
     settings = _settings(config_file, store)
-    from creditbridge.sync.collections.repository import item_owner
-
-    with _open_store(settings) as opened, opened.engine.begin() as conn:
-        currency = _customer_currency(conn, customer)
-        for number in invoice or ():
-            owner_of = item_owner(conn, number)
-            if owner_of is None or owner_of[0] != customer:
-                raise fail(f"{number} is not an invoice of {customer}")
-            currency = owner_of[1]
-        promise_id = add_promise(conn, customer, day, Money(value, currency), invoice or (), given, owner, note)
-        add_note(
-            conn,
-            customer,
-            "note",
-            f"promise #{promise_id}: {value} {currency} by {day}" + (f" ({note})" if note else ""),
-            owner=owner,
-        )
-    _out.print(f"promise #{promise_id} recorded: {customer} pays {value} {currency} by {day}")
+    try:
+        value = parse_amount(amount)
+        with _open_store(settings) as opened, opened.engine.begin() as conn:
+            done = record_promise(conn, customer, day, value, invoice or (), given, owner, note)
+    except RecordingError as exc:
+        raise fail(f"--{exc.field} {exc}") from None
+    except UnknownRecord as exc:
+        raise fail(str(exc)) from None
+    _out.print(f"promise #{done.id} recorded: {customer} pays {value} {done.currency} by {day}")
 
 
 def promise_list(
@@ -486,37 +470,19 @@ def dispute_open(
     store: StoreOpt = None,
 ) -> None:
     """Open a dispute: the invoice is not dunned while it is open."""
-    from creditbridge.core.collections import REASON_CODES
-    from creditbridge.core.money import MoneyError, parse_decimal
-    from creditbridge.sync.collections.repository import add_note, open_dispute
+    from creditbridge.sync.collections.recording import RecordingError, UnknownRecord, open_dispute_on, parse_amount
 
-    if reason not in REASON_CODES:
-        raise fail(f"--reason {reason!r} is not a reason code; use one of {', '.join(REASON_CODES)}")
-    value = None
-    if amount is not None:
-        try:
-            value = parse_decimal(amount)
-        except MoneyError:
-            raise fail(f"--amount {amount!r} is not an amount") from None
     day = _date(opened, "--date") if opened else date.today()
     settings = _settings(config_file, store)
-    from creditbridge.sync.collections.repository import item_owner
-
-    with _open_store(settings) as opened_store, opened_store.engine.begin() as conn:
-        found = item_owner(conn, invoice)
-        if found is None:
-            raise fail(f"there is no invoice {invoice!r} in the store")
-        customer_id, currency = found
-        dispute_id = open_dispute(conn, invoice, customer_id, day, reason, currency, value, owner, note)
-        add_note(
-            conn,
-            customer_id,
-            "inquiry",
-            f"dispute #{dispute_id} opened on {invoice}: {reason}" + (f" ({note})" if note else ""),
-            status="open",
-            owner=owner,
-        )
-    _out.print(f"dispute #{dispute_id} opened on {invoice} ({reason})")
+    try:
+        value = None if amount is None else parse_amount(amount)
+        with _open_store(settings) as opened_store, opened_store.engine.begin() as conn:
+            done = open_dispute_on(conn, invoice, reason, value, owner, note, day)
+    except RecordingError as exc:
+        raise fail(f"--{exc.field} {exc}") from None
+    except UnknownRecord as exc:
+        raise fail(str(exc)) from None
+    _out.print(f"dispute #{done.id} opened on {invoice} ({reason})")
 
 
 def dispute_resolve(

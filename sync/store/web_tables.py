@@ -1,9 +1,11 @@
 """Tables of the web workspace: local users and their sessions.
 
 `web_users`: one row per person; `password_hash` is an argon2id hash (never the password);
-`role` one of creditbridge.sync.web.roles.ROLES. `web_sessions`: one row per signed-in browser;
-the cookie carries a random token and the table only its sha256, so a copy of the store does
-not let anyone sign in; `csrf` is the token every form of that session must post back.
+`role` one of creditbridge.sync.web.roles.ROLES; `disabled_at` set: the user cannot sign in;
+`last_sign_in_at` the last good sign-in (NULL: never, or before revision 0012).
+`web_sessions`: one row per signed-in browser; the cookie carries a random token and the table
+only its sha256, so a copy of the store does not let anyone sign in; `csrf` is the token every
+form of that session must post back.
 Times are naive UTC.
 """
 
@@ -21,6 +23,8 @@ web_users = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("disabled_at", sa.DateTime, nullable=True),
+    sa.Column("last_sign_in_at", sa.DateTime, nullable=True),
 )
 
 web_sessions = sa.Table(

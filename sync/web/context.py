@@ -26,7 +26,6 @@ from creditbridge.sync.reports.formats import amount_text, bucket_label, days_te
 from creditbridge.sync.store import Store
 from creditbridge.sync.web import roles, sessions
 from creditbridge.sync.web.auth import client_is_https, require
-from creditbridge.sync.web.kpi_cache import KpiCache
 from creditbridge.sync.web.listing import Column, Page, filtered_rows, page_of, sorted_rows, table_response
 from creditbridge.sync.web.users import record
 from creditbridge.sync.writeback.transactions import write_transaction
@@ -61,8 +60,6 @@ class Workspace:
     env: Environment = field(default_factory=templates)
     credit_policy: Policy = field(default_factory=default_policy)
     """The whole credit policy (`serve --policy`): credit applications are decided under it."""
-    kpis: KpiCache = field(default_factory=KpiCache)
-    """The AR report per data version (`kpi_cache`): the dashboard and the customer list share it."""
 
     @property
     def source(self) -> str | None:
@@ -131,6 +128,11 @@ def _int(text: str | None) -> int | None:
     return int(text) if text is not None and text.isdigit() else None
 
 
+def page_number(request: Request) -> int:
+    """The `page` query parameter, at least 1."""
+    return max(1, _int(request.query_params.get("page")) or 1)
+
+
 def listing(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
             direction: str) -> Page:  # fmt: skip
     """One page of `rows` as the query string asks (`q`, `sort`, `dir`, `page`; other parameters kept in links)."""
@@ -142,7 +144,7 @@ def listing(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], reques
 
 def export(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
            filename: str) -> Response:  # fmt: skip
-    """The whole filtered (`q`), sorted list as a download (`filename`'s extension says CSV or XLSX)."""
+    """The whole filtered, sorted list as a download (`filename`'s extension says CSV or XLSX)."""
     q = request.query_params
     chosen = filtered_rows(rows, columns, q.get("q"))
     ordered, _key, _desc = sorted_rows(chosen, columns, q.get("sort"), q.get("dir", "desc"), default)

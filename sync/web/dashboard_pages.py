@@ -15,7 +15,7 @@ from creditbridge.sync.reports.ar_report import ArReport
 from creditbridge.sync.reports.formats import days_text, percent_text
 from creditbridge.sync.reports.html_report import trend_card
 from creditbridge.sync.reports.svg_charts import BUCKET_COLOURS, aging_bar, aging_bar_labels
-from creditbridge.sync.web import sessions, views
+from creditbridge.sync.web import collections_views, replica_cache, sessions, views
 from creditbridge.sync.web.context import EXPORTS, Workspace, as_of_of, export, is_date, listing
 from creditbridge.sync.web.sparklines import sparkline
 from creditbridge.sync.web.users import record
@@ -48,7 +48,7 @@ def router(ws: Workspace) -> APIRouter:
     @routes.get("/dashboard")
     def dashboard(request: Request, session: Annotated[sessions.Session, ws.guard("dashboard.view")]) -> Response:
         as_of = as_of_of(request)
-        data = views.dashboard(ws.store, ws.source, as_of, ws.config, cache=ws.kpis)
+        data = views.dashboard(ws.store, ws.source, as_of, ws.config)
         report = data.report
         currencies = report.currencies if report is not None else ()
         currency = request.query_params.get("currency")
@@ -65,10 +65,14 @@ def router(ws: Workspace) -> APIRouter:
                        top=report.top_overdue(currency, 10) if report is not None and currency else ())  # fmt: skip
 
     def customers_list(request: Request) -> Sequence[Mapping[str, Any]]:
-        """The KPI engine's customer rows, kept with the report they come from (`kpi_cache`)."""
+        """The KPI engine's customer rows, kept like the report they come from (`replica_cache`)."""
         as_of = as_of_of(request)
-        return ws.kpis.derived(ws.store, ws.source, as_of, 90, "customer_rows", lambda: views.customer_rows(
-            views.kpi_report(ws.store, ws.source, as_of, cache=ws.kpis)))  # fmt: skip
+        key = (replica_cache.CACHE.key(ws.store), "customer_rows", ws.source, as_of)
+
+        def rows() -> list[Mapping[str, Any]]:
+            return views.customer_rows(views.kpi_report(ws.store, ws.source, as_of))
+
+        return replica_cache.CACHE.result(key, rows)
 
     @routes.get("/customers")
     def customers(request: Request, session: Annotated[sessions.Session, ws.guard("customers.view")]) -> Response:
@@ -89,7 +93,11 @@ def router(ws: Workspace) -> APIRouter:
         found = views.customer_360(ws.store, ws.source, customer_id, as_of, ws.thresholds)
         if found is None:
             return ws.message(request, 404, session, "No such customer", f"The store has no customer {customer_id!r}.")
-        return ws.page(request, "customer.html", session=session, c=found, as_of=as_of)
+        try:
+            coll = collections_views.customer_collections(ws.store, ws.config, customer_id, as_of)
+        except collections_views.PolicyUnreadable:
+            coll = None
+        return ws.page(request, "customer.html", session=session, c=found, as_of=as_of, coll=coll)
 
     @routes.post("/customers/{customer_id:path}/notes")
     async def add_customer_note(

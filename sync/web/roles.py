@@ -22,8 +22,19 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "approvals.decide": frozenset({"approver", "admin"}),
     "cashapp.view": _EVERYONE,
     "cashapp.decide": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.view": _EVERYONE,
+    "collections.export": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.call": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.promise": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.dispute": frozenset({"collector", "analyst", "approver", "admin"}),
+    # Conflicts are write-back's business, like approvals: analysts (who request changes) see them; deciding one
+    # sets what the ERP keeps, or requests our value again, so it is for those who may approve changes.
+    "conflicts.view": frozenset({"analyst", "approver", "admin"}),
+    "conflicts.export": frozenset({"analyst", "approver", "admin"}),
+    "conflicts.resolve": frozenset({"approver", "admin"}),
     "credit.apply": frozenset({"analyst", "approver", "admin"}),
     "credit.decisions.view": frozenset({"collector", "analyst", "approver", "admin"}),
+    "users.manage": frozenset({"admin"}),
     "session.end": _EVERYONE,
 }
 """Action -> the roles allowed to do it."""

@@ -22,7 +22,17 @@ from creditbridge.mappings.credit_policy import policy_from_environment
 from creditbridge.sync.config import Config
 from creditbridge.sync.logs import get_logger
 from creditbridge.sync.store import StoreError
-from creditbridge.sync.web import approval_pages, cashapp_pages, credit_pages, dashboard_pages, session_pages, sessions
+from creditbridge.sync.web import (
+    admin_pages,
+    approval_pages,
+    cashapp_pages,
+    collections_pages,
+    conflict_pages,
+    credit_pages,
+    dashboard_pages,
+    session_pages,
+    sessions,
+)
 from creditbridge.sync.web.auth import NotSignedIn, Refused
 from creditbridge.sync.web.context import Workspace
 
@@ -30,7 +40,8 @@ if TYPE_CHECKING:
     from creditbridge.sync.service.app import StoreHolder
 
 _log = get_logger(__name__)
-PAGE_MODULES = (session_pages, dashboard_pages, approval_pages, cashapp_pages, credit_pages)
+PAGE_MODULES = (session_pages, dashboard_pages, approval_pages, cashapp_pages, collections_pages, conflict_pages,
+                admin_pages, credit_pages)
 JSON_PATHS = ("/webhooks/", "/credit/check", "/health", "/api/")
 """Paths whose callers read JSON: their errors are JSON, not pages."""
 

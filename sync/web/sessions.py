@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from creditbridge.sync.store.web_tables import web_sessions
+from creditbridge.sync.store.web_tables import web_sessions, web_users
 from creditbridge.sync.web.users import User, get_user
 from creditbridge.sync.writeback.records import to_db_time, utc_now
 from creditbridge.sync.writeback.transactions import write_transaction
@@ -46,6 +46,7 @@ def start(engine: sa.Engine, user: User) -> str:
         conn.execute(sa.insert(web_sessions).values(token_hash=_digest(token), username=user.username,
                                                     csrf=secrets.token_urlsafe(32), created_at=now,
                                                     expires_at=now + LIFETIME))  # fmt: skip
+        conn.execute(sa.update(web_users).where(web_users.c.username == user.username).values(last_sign_in_at=now))
     return token
 
 
@@ -58,7 +59,7 @@ def find(engine: sa.Engine, token: str | None) -> Session | None:
         if row is None or row.expires_at < to_db_time(utc_now()):
             return None
         user = get_user(conn, row.username)
-    return None if user is None else Session(user, row.csrf)
+    return None if user is None or user.disabled else Session(user, row.csrf)
 
 
 def end(engine: sa.Engine, token: str) -> None:

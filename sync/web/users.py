@@ -1,7 +1,11 @@
-"""Local users of the web workspace: add, change a password, list, check a password.
+"""Local users of the web workspace: add, change a password or a role, disable, list, check a password.
 
-Passwords are hashed with argon2id (argon2-cffi's defaults, which follow RFC 9106's
-recommendation); a hash made with older parameters is replaced at the next good sign-in.
+The CLI (`creditbridge users ...`) and the admin page (/admin/users) call these same functions.
+Nobody can lock the workspace out of its administration: an admin cannot demote or disable
+themselves, and the last enabled admin cannot be demoted or disabled by anyone.
+
+Passwords are hashed with argon2id (argon2-cffi's defaults, which follow RFC 9106's recommendation);
+a hash made with older parameters is replaced at the next good sign-in.
 Every change is written to the audit log with the user who made it, in the same transaction.
 """
 
@@ -10,6 +14,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -38,16 +43,38 @@ class UserError(ValueError):
     """A user that cannot be added or changed as asked (the message says why)."""
 
 
+class UnknownUser(UserError):
+    """There is no user by that name."""
+
+
+class LockoutRefused(UserError):
+    """The change would leave nobody able to administer the users (or an admin locking themselves out)."""
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     username: str
     role: str
     created_at: datetime
     updated_at: datetime
+    disabled_at: datetime | None = None
+    last_sign_in_at: datetime | None = None
 
-    def as_dict(self) -> dict[str, str]:
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    def as_dict(self) -> dict[str, str | None]:
+        def text(moment: datetime | None) -> str | None:
+            return None if moment is None else moment.isoformat()
+
         return {"username": self.username, "role": self.role, "created_at": self.created_at.isoformat(),
-                "updated_at": self.updated_at.isoformat()}  # fmt: skip
+                "updated_at": self.updated_at.isoformat(), "disabled_at": text(self.disabled_at),
+                "last_sign_in_at": text(self.last_sign_in_at)}  # fmt: skip
+
+
+def _user_of(row: sa.Row[Any]) -> User:
+    return User(row.username, row.role, row.created_at, row.updated_at, row.disabled_at, row.last_sign_in_at)
 
 
 def _check_role(role: str) -> None:
@@ -89,37 +116,93 @@ def set_password(engine: sa.Engine, username: str, password: str, *, actor: str)
         changed = conn.execute(sa.update(web_users).where(web_users.c.username == username).values(
             password_hash=_hasher.hash(password), updated_at=to_db_time(utc_now())))  # fmt: skip
         if changed.rowcount != 1:
-            raise UserError(f"no user {username!r}")
+            raise UnknownUser(f"no user {username!r}")
         conn.execute(sa.delete(web_sessions).where(web_sessions.c.username == username))
         record(conn, actor, "password_changed", "ok", reason=username)
+
+
+def set_role(engine: sa.Engine, username: str, role: str, *, actor: str) -> User:
+    """Give a user another role (it applies to their open sessions at once); `UserError` says why not."""
+    _check_role(role)
+    with write_transaction(engine) as conn:
+        user = _existing(conn, username)
+        if user.role == role:
+            return user
+        if user.role == "admin":
+            _refuse_lockout(conn, user, actor, "remove the admin role of")
+        conn.execute(sa.update(web_users).where(web_users.c.username == username).values(
+            role=role, updated_at=to_db_time(utc_now())))  # fmt: skip
+        record(conn, actor, "role_changed", "ok", reason=f"{username}: {user.role} -> {role}")
+        changed = get_user(conn, username)
+    assert changed is not None
+    return changed
+
+
+def set_disabled(engine: sa.Engine, username: str, disabled: bool, *, actor: str) -> User:
+    """Disable a user (they cannot sign in; their sessions end) or enable them again."""
+    with write_transaction(engine) as conn:
+        user = _existing(conn, username)
+        if user.disabled == disabled:
+            return user
+        if disabled:
+            _refuse_lockout(conn, user, actor, "disable")
+            conn.execute(sa.delete(web_sessions).where(web_sessions.c.username == username))
+        now = to_db_time(utc_now())
+        conn.execute(sa.update(web_users).where(web_users.c.username == username).values(
+            disabled_at=now if disabled else None, updated_at=now))  # fmt: skip
+        record(conn, actor, "user_disabled" if disabled else "user_enabled", "ok", reason=username)
+        changed = get_user(conn, username)
+    assert changed is not None
+    return changed
+
+
+def _existing(conn: sa.Connection, username: str) -> User:
+    user = get_user(conn, username)
+    if user is None:
+        raise UnknownUser(f"no user {username!r}")
+    return user
+
+
+def _refuse_lockout(conn: sa.Connection, user: User, actor: str, verb: str) -> None:
+    """`LockoutRefused` if `actor` is `user` (an admin) or `user` is the last enabled admin."""
+    if user.role == "admin" and actor.lower() == user.username.lower():
+        raise LockoutRefused(f"you cannot {verb} yourself: another admin must do it")
+    if user.role == "admin" and not user.disabled:
+        # FOR UPDATE (PostgreSQL): two admins demoting each other at once cannot both see the other as an admin
+        enabled_admins = sa.select(web_users.c.username).where(web_users.c.role == "admin",
+                                                               web_users.c.disabled_at.is_(None))  # fmt: skip
+        admins = conn.execute(enabled_admins.with_for_update()).scalars().all()
+        if not [name for name in admins if name != user.username]:
+            raise LockoutRefused(f"{user.username} is the last enabled admin: make another admin first")
 
 
 def list_users(engine: sa.Engine) -> list[User]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(web_users).order_by(web_users.c.username)).all()
-    return [User(r.username, r.role, r.created_at, r.updated_at) for r in rows]
+    return [_user_of(r) for r in rows]
 
 
 def get_user(conn: sa.Connection, username: str) -> User | None:
     row = conn.execute(sa.select(web_users).where(web_users.c.username == username)).first()
-    return None if row is None else User(row.username, row.role, row.created_at, row.updated_at)
+    return None if row is None else _user_of(row)
 
 
 def authenticate(engine: sa.Engine, username: str, password: str) -> User | None:
-    """The user if `password` is theirs, else None (an unknown name costs the same time as a wrong password)."""
+    """The user if `password` is theirs and they are not disabled, else None (an unknown name costs the same
+    time as a wrong password)."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(web_users).where(web_users.c.username == username)).first()
     try:
         _hasher.verify(row.password_hash if row is not None else _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
-    if row is None:
+    if row is None or row.disabled_at is not None:
         return None
     if _hasher.check_needs_rehash(row.password_hash):
         with write_transaction(engine) as conn:
             conn.execute(sa.update(web_users).where(web_users.c.username == username).values(
                 password_hash=_hasher.hash(password)))  # fmt: skip
-    return User(row.username, row.role, row.created_at, row.updated_at)
+    return _user_of(row)
 
 
 def record(conn: sa.Connection, actor: str, action: str, outcome: str, *, reason: str | None = None,

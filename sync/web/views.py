@@ -26,7 +26,7 @@ from creditbridge.sync.reports.formats import amount_text
 from creditbridge.sync.scheduling.status import Status, gather
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.loader import load_customer_ledger
-from creditbridge.sync.web.kpi_cache import KpiCache
+from creditbridge.sync.web import collections_views, replica_cache
 from creditbridge.sync.web.listing import Column
 from creditbridge.sync.writeback import ChangeRequest, RequestStatus, list_conflicts, list_requests
 
@@ -38,7 +38,9 @@ class WaitingWork:
     approvals: int
     conflicts: int
     cashapp_exceptions: int
-    open_call_tasks: int
+    broken_promises: int
+    call_tasks_due: int
+    """Open call tasks due by the as-of day (`repository.call_tasks_due`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,27 +51,29 @@ class Dashboard:
     """`creditbridge status`: per connection its last job runs and pull cursor, and what needs a person."""
 
 
-def kpi_report(store: Store, source: str | None, as_of: date, period_days: int = 90,
-               cache: KpiCache | None = None) -> ArReport | None:  # fmt: skip
-    """The AR report's KPIs and 12-month trend (None when the store has no items yet), kept in `cache`."""
+def kpi_report(store: Store, source: str | None, as_of: date, period_days: int = 90) -> ArReport | None:
+    """The AR report's KPIs and 12-month trend (None when the store has no items yet).
+
+    Kept until an import or pull finishes (`replica_cache`: the key names each source's last import):
+    the dashboard and the customer list share it, and at tens of thousands of customers it takes seconds.
+    """
 
     def build() -> ArReport | None:
         columns = store.load_columns(source=source)
         return build_report(columns, as_of, period_days) if columns.n_items else None
 
-    return build() if cache is None else cache.report(store, source, as_of, period_days, build)
+    return replica_cache.CACHE.result((replica_cache.CACHE.key(store), "kpi_report", source, as_of, period_days), build)
 
 
-def dashboard(store: Store, source: str | None, as_of: date, config: Config, period_days: int = 90,
-              cache: KpiCache | None = None) -> Dashboard:  # fmt: skip
-    report = kpi_report(store, source, as_of, period_days, cache)
-    with store.engine.connect() as conn:
-        open_tasks = sum(1 for n in load_notes(conn) if n.status == "open" and n.kind == "call")
+def dashboard(store: Store, source: str | None, as_of: date, config: Config, period_days: int = 90) -> Dashboard:
+    report = kpi_report(store, source, as_of, period_days)
+    collections = collections_views.waiting(store, config, as_of)
     waiting = WaitingWork(
         approvals=len(list_requests(store)),
         conflicts=len(list_conflicts(store)),
         cashapp_exceptions=len(cashapp_exceptions(store)),
-        open_call_tasks=open_tasks,
+        broken_promises=collections.broken_promises,
+        call_tasks_due=collections.call_tasks_due,
     )
     return Dashboard(report, waiting, gather(config, store, datetime.now(UTC)))
 

@@ -5,12 +5,12 @@
 
 Writes the demo company (`generate_sample_company`, as `creditbridge demo` does) into a tmp folder
 (or `--keep DIR`, reused when it already holds the store), imports it into a SQLite store, adds one
-approver, signs in, stores one credit application through `POST /credit/apply`, and then asks every
+admin, signs in, stores one credit application through `POST /credit/apply`, and then asks every
 page `--repeat` times in process through FastAPI's TestClient (no network). Prints, per page, the
 first request (the KPI cache is cold for the first page that needs the KPIs), the median and the
-maximum wall time of the others and their process CPU time. A page answering 404 is not built on
-this branch (/collections and /conflicts come from other branches of issue 13): it is listed as
-skipped. Figures depend on the machine: the load average is printed.
+maximum wall time of the others and their process CPU time. A page answering 404 (not built on
+the branch being measured) or 403 (a store kept from a run whose user was not an admin) is listed
+as skipped. Figures depend on the machine: the load average is printed.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def main() -> None:
         if fresh:
             store.import_ledger(read_ledger(folder / "ledger"), source="files")
         if "bench" not in {u.username for u in list_users(store.engine)}:
-            add_user(store.engine, "bench", "bench-password", "approver", actor="bench")
+            add_user(store.engine, "bench", "bench-password", "admin", actor="bench")
         client = TestClient(create_app(Config(store_url=url), store=store))
         client.post("/login", data={"username": "bench", "password": "bench-password",
                                     "csrf": csrf_of(client.get("/login").text)})  # fmt: skip
@@ -91,8 +91,11 @@ def main() -> None:
             "credit/decisions": "/credit/decisions",
             "credit/decisions.xlsx": "/credit/decisions.xlsx",
             "credit/decision": f"/credit/decisions/{decision.group(1) if decision else 'none'}",
-            "collections": "/collections",
+            "collections": f"/collections?as_of={AS_OF}",
+            "collections.xlsx": f"/collections.xlsx?as_of={AS_OF}",
             "conflicts": "/conflicts",
+            "conflicts.xlsx": "/conflicts.xlsx",
+            "admin/users": "/admin/users",
         }
         print(f"{store.load_columns().n_items:,} open items; load average {os.getloadavg()[0]:.2f}")
         print(f"{'page':<24}{'first ms':>9}{'median ms':>11}{'max ms':>9}{'CPU ms':>9}")
@@ -103,11 +106,12 @@ def main() -> None:
                 response = client.get(path)
                 walls.append((time.perf_counter() - wall) * 1000)
                 cpus.append((time.process_time() - cpu) * 1000)
-                if response.status_code == 404:
+                if response.status_code in (403, 404):
                     break
                 assert response.status_code == 200, (path, response.status_code, response.text[:300])
-            if response.status_code == 404:
-                print(f"{name:<24}  skipped: {path} answers 404 (not built on this branch)")
+            if response.status_code in (403, 404):
+                why = "not built on this branch" if response.status_code == 404 else "not allowed to this user"
+                print(f"{name:<24}  skipped: {path} answers {response.status_code} ({why})")
                 continue
             first, rest = walls[0], walls[1:]
             print(f"{name:<24}{first:>9.0f}{statistics.median(rest):>11.0f}{max(rest):>9.0f}"

@@ -152,3 +152,21 @@ def test_the_installations_thresholds_come_from_its_config(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["auto"] == 0 and summary["suggest"] == 4
+
+
+def test_a_payment_without_invoices_goes_on_a_customers_account_and_its_payer_is_learned(tmp_path: Path) -> None:
+    (tmp_path / "creditbridge.toml").write_text(f'store_url = "sqlite:///{tmp_path / "cb.db"}"\n')
+    assert run("import", "--ledger", str(LEDGER), "--store", f"sqlite:///{tmp_path / 'cb.db'}").returncode == 0
+    assert run("cashapp", "run", "--statement", str(STATEMENT), cwd=tmp_path).returncode == 0
+
+    unknown = run("cashapp", "confirm", "BR-4", "--on-account", "K999", "--user", "alice", cwd=tmp_path)
+    assert unknown.returncode == 2 and "no customer 'K999'" in unknown.stderr
+    both = run("cashapp", "confirm", "BR-4", "--on-account", "K200", "--invoice", "RE-2026-10019:512",
+               "--user", "alice", cwd=tmp_path)  # fmt: skip
+    assert both.returncode == 2 and "not both" in both.stderr
+    done = run("cashapp", "confirm", "BR-4", "--on-account", "K200", "--user", "alice", "--format", "json",
+               cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert (answer["status"], answer["customer_id"], answer["allocations"]) == ("on_account", "K200", [])
+    assert json.loads(run("cashapp", "exceptions", "--format", "json", cwd=tmp_path).stdout) == []

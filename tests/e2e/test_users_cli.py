@@ -1,4 +1,4 @@
-"""`creditbridge users add|passwd|list` as an administrator runs them, in a real process."""
+"""`creditbridge users add|passwd|role|disable|enable|list` as an administrator runs them, in a real process."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def test_an_admin_adds_users_changes_a_password_and_lists_them(tmp_path: Path) -
 
     listed = users(tmp_path, "list", "--format", "json")
     assert [(u["username"], u["role"]) for u in json.loads(listed.stdout)] == [("ada", "admin"), ("bob", "approver")]
-    assert users(tmp_path, "list", "--format", "csv").stdout.splitlines()[0] == "username,role,created_at,updated_at"
+    header = users(tmp_path, "list", "--format", "csv").stdout.splitlines()[0]
+    assert header == "username,role,created_at,updated_at,disabled_at,last_sign_in_at"
 
     with Store.open(store_url) as store:
         assert authenticate(store.engine, "ada", "second-password") is not None
@@ -59,3 +60,32 @@ def test_a_wrong_role_a_taken_name_or_a_short_password_exit_2_and_add_nobody(tmp
     assert "at least 10 characters" in short.stderr
     assert "Traceback" not in wrong_role.stderr + taken.stderr + short.stderr
     assert [u["username"] for u in json.loads(users(tmp_path, "list", "--format", "json").stdout)] == ["ada"]
+
+
+def test_an_admin_changes_a_role_and_disables_and_enables_a_user(tmp_path: Path) -> None:
+    store_url = f"sqlite:///{tmp_path / 'store.db'}"
+    (tmp_path / "creditbridge.toml").write_text(f'store_url = "{store_url}"\n', encoding="utf-8")
+    for name, role in (("ada", "admin"), ("bob", "viewer")):
+        assert users(tmp_path, "add", name, "--role", role, "--password-stdin", password=f"{name}-password-1\n"
+                     ).returncode == 0  # fmt: skip
+
+    promoted = users(tmp_path, "role", "bob", "approver")
+    assert promoted.returncode == 0, promoted.stderr
+    assert "bob is now approver" in promoted.stdout
+    assert users(tmp_path, "disable", "bob").returncode == 0
+    with Store.open(store_url) as store:
+        assert authenticate(store.engine, "bob", "bob-password-1") is None
+    listed = json.loads(users(tmp_path, "list", "--format", "json").stdout)
+    assert [(u["username"], u["role"], u["disabled_at"] is not None) for u in listed] == [
+        ("ada", "admin", False), ("bob", "approver", True)]  # fmt: skip
+    assert users(tmp_path, "enable", "bob").returncode == 0
+
+    last_admin = users(tmp_path, "role", "ada", "viewer")
+    unknown = users(tmp_path, "disable", "nobody")
+    assert (last_admin.returncode, unknown.returncode) == (2, 2)
+    assert "last enabled admin" in last_admin.stderr and "no user 'nobody'" in unknown.stderr
+    with Store.open(store_url) as store:
+        assert authenticate(store.engine, "bob", "bob-password-1") is not None
+        with store.engine.connect() as conn:
+            actions = [r.action for r in conn.execute(sa.select(audit_log.c.action).order_by(audit_log.c.seq))]
+    assert actions == ["user_added", "user_added", "role_changed", "user_disabled", "user_enabled"]

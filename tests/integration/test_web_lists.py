@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from creditbridge.adapters.files import read_ledger
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.credit_tables import credit_decisions
-from creditbridge.sync.web.kpi_cache import data_version
 from creditbridge.sync.web.listing import Column, xlsx_bytes
+from creditbridge.sync.web.replica_cache import CACHE
 
 from . import test_web_workspace
 from .test_web_credit import apply_in_page
@@ -115,7 +115,7 @@ def test_an_unknown_export_kind_is_404(store: Store, kind: str) -> None:
 
 def test_the_kpis_are_kept_until_an_import_changes_the_data(store: Store, tmp_path: Path) -> None:
     client = sign_in(browser(store), "viewer1")
-    before = data_version(store.engine, "erp1")
+    before = CACHE.key(store)
     assert "Acme &amp; Sons" in client.get(f"/customers?as_of={AS_OF}").text
     assert "Acme &amp; Sons" in client.get(f"/dashboard?as_of={AS_OF}").text  # the top overdue customer
     renamed = tmp_path / "ledger"
@@ -125,7 +125,7 @@ def test_the_kpis_are_kept_until_an_import_changes_the_data(store: Store, tmp_pa
         customers.read_text(encoding="utf-8").replace("Acme & Sons", "Acme Holdings"), encoding="utf-8"
     )
     store.import_ledger(read_ledger(renamed), source="erp1")
-    assert data_version(store.engine, "erp1") != before
+    assert CACHE.key(store) != before
     page = client.get(f"/customers?as_of={AS_OF}").text
     assert "Acme Holdings" in page and "Acme &amp; Sons" not in page
     assert "Acme Holdings" in client.get(f"/dashboard?as_of={AS_OF}").text

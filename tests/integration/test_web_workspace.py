@@ -123,10 +123,20 @@ PAGES = {
     "approvals.view": "/approvals",
     "approvals.export": "/approvals.csv",
     "cashapp.view": "/cashapp",
+    "conflicts.view": "/conflicts",
+    "conflicts.export": "/conflicts.xlsx",
+    "users.manage": "/admin/users",
+    "collections.view": f"/collections?as_of={AS_OF}",
+    "collections.export": f"/collections.xlsx?as_of={AS_OF}",
     "credit.decisions.view": "/credit/decisions",
 }
 POSTS = {"approvals.decide": "/approvals/{id}/reject", "customers.note": "/customers/A/notes",
-         "cashapp.decide": "/cashapp/NO-SUCH-PAYMENT", "session.end": "/logout", "credit.apply": "/credit/apply"}
+         "cashapp.decide": "/cashapp/NO-SUCH-PAYMENT", "session.end": "/logout",
+         "conflicts.resolve": "/conflicts/NO-SUCH-ROW/retry",
+         "collections.call": "/collections/A/call", "collections.promise": "/collections/A/promise",
+         "collections.dispute": "/collections/A/dispute", "credit.apply": "/credit/apply"}  # fmt: skip
+COLLECTIONS_FORM = {"amount": "100.00", "date": "2026-04-15", "item": "A1", "reason": "pricing"}
+"""What the collections posts need besides `text` (the generic form below has the rest)."""
 APPLICATION_FORM = {
     "applicant.name": "Widget Works Ltd", "applicant.type": "private_manufacturer", "applicant.years_in_business": "12",
     "requested_limit.amount": "50000.00", "requested_limit.currency": "USD", "financials.period_end": "2025-12-31",
@@ -152,10 +162,13 @@ def test_every_role_is_allowed_or_refused_each_action_by_the_server(store: Store
         response = client.get(PAGES[action], follow_redirects=False)
     else:
         csrf = csrf_on(client.get("/dashboard").text)
-        form = {"csrf": csrf, "kind": "call", "text": f"called by {role}1", "action": "reject", **APPLICATION_FORM}
+        form = {"csrf": csrf, "kind": "call", "text": f"called by {role}1", "action": "reject", **COLLECTIONS_FORM,
+                **APPLICATION_FORM}
         response = client.post(POSTS[action].format(id=request_id), data=form, follow_redirects=False)
     if roles.allowed(role, action) and action == "cashapp.decide":
         assert response.status_code == 400 and "NO-SUCH-PAYMENT" in response.text  # allowed: the payment is unknown
+    elif roles.allowed(role, action) and action == "conflicts.resolve":
+        assert response.status_code == 404 and "NO-SUCH-ROW" in response.text  # allowed: the row is unknown
     elif roles.allowed(role, action):
         assert response.status_code in (200, 303), response.text
     else:
@@ -164,8 +177,10 @@ def test_every_role_is_allowed_or_refused_each_action_by_the_server(store: Store
         assert request_status(store, request_id) == ("REJECTED" if roles.allowed(role, action) else "PROPOSED")
     if action == "credit.apply":
         assert [d.decided_by for d in list_decisions(store.engine)] == ([f"{role}1"] if roles.allowed(role, action) else [])
-    if action == "customers.note":
+    if action in ("customers.note", "collections.call"):
         assert [n.text for n in notes_of(store, "A")] == ([f"called by {role}1"] if roles.allowed(role, action) else [])
+    if action in ("collections.promise", "collections.dispute"):  # each adds its line to the contact log
+        assert len(notes_of(store, "A")) == (1 if roles.allowed(role, action) else 0)
 
 
 @SQLITE_ONLY
