@@ -40,6 +40,7 @@ from creditbridge.sync.service.signatures import SIGNATURE_HEADER, signature_mat
 from creditbridge.sync.store import Store, StoreError, migrate
 from creditbridge.sync.web.routes import install_workspace
 from creditbridge.sync.web.sessions import LoginLimiter
+from creditbridge.sync.web.warmup import Warmer
 
 MAX_BODY_BYTES = 1_000_000
 VERIFIER_OPTION = "webhook_verifier"
@@ -88,13 +89,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
+        warmer = Warmer(workspace)  # only a running server warms (TestClient without `with` runs no lifespan)
+        warmer.start()
         yield
+        warmer.stop()
         holder.close()
 
     app = FastAPI(title="creditbridge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = holder
     app.include_router(credit_router(config, holder, policy))
-    install_workspace(app, config, holder, None if policy is None else policy.order_check, login_limiter, policy)
+    thresholds = None if policy is None else policy.order_check
+    workspace = install_workspace(app, config, holder, thresholds, login_limiter, policy)
 
     @app.get("/health")
     def health() -> JSONResponse:
