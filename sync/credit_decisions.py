@@ -105,10 +105,15 @@ def record_decision(
 
 
 def list_decisions(
-    engine: sa.Engine, *, customer_id: str | None = None, kind: str | None = None, limit: int | None = 100
-) -> list[StoredDecision]:
-    """Decisions, newest first, optionally of one customer or kind."""
-    query = sa.select(credit_decisions).order_by(credit_decisions.c.id.desc())
+    engine: sa.Engine, *, customer_id: str | None = None, kind: str | None = None, limit: int | None = 100,
+    bodies: bool = True, after_id: int | None = None,
+) -> list[StoredDecision]:  # fmt: skip
+    """Decisions, newest first, optionally of one customer or kind, or only those after `after_id`; without
+    `bodies`, inputs and result are None (a list of tens of thousands need not parse every one's JSON)."""
+    shown = [c for c in credit_decisions.c if bodies or c.name not in ("inputs", "result")]
+    query = sa.select(*shown).order_by(credit_decisions.c.id.desc())
+    if after_id is not None:
+        query = query.where(credit_decisions.c.id > after_id)
     if customer_id is not None:
         query = query.where(credit_decisions.c.customer_id == customer_id)
     if kind is not None:
@@ -127,6 +132,34 @@ def get_decision(engine: sa.Engine, decision_id: int) -> tuple[StoredDecision, s
     with engine.connect() as conn:
         row = conn.execute(query).first()
     return None if row is None else (_stored(row._mapping), str(row.content))
+
+
+def replayed(decision: StoredDecision, policy_text: str) -> bool | None:
+    """Whether deciding again from the stored inputs under the stored policy gives the stored result.
+
+    `credit decisions show` and the web decision page both ask this; None for a kind with no replay.
+    The stored inputs keep every number as text: exact, and the parsers read text as Decimal.
+    """
+    from creditbridge.mappings.credit_policy import parse_policy
+
+    if decision.kind == "application":
+        from creditbridge.core.credit.application import assess, parse_application
+
+        again = assess(parse_application(decision.inputs), parse_policy(policy_text)).as_dict()
+        stored = {k: v for k, v in decision.result.items() if k != "decision_id"}
+        return bool(plain_json(again) == stored)
+    if decision.kind == "review":
+        from creditbridge.core.credit.behaviour import replay_review
+
+        review = replay_review(parse_policy(policy_text), decision.inputs)
+        stored = {k: v for k, v in decision.result.items() if k != "note"}
+        return bool(plain_json(review.as_dict()) == stored)
+    if decision.kind == "order_check":
+        from creditbridge.core.credit.order_record import replay_order_check
+
+        checked = replay_order_check(parse_policy(policy_text).order_check, decision.inputs)
+        return bool(plain_json(checked.as_dict()) == decision.result)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +192,7 @@ def _stored(row: sa.RowMapping) -> StoredDecision:
         applicant=row["applicant"], decided_at=row["decided_at"], as_of=_as_date(row["as_of"]),
         decided_by=row["decided_by"], decision=row["decision"], score=row["score"], risk_class=row["risk_class"],
         recommended_limit=row["recommended_limit"], currency=row["currency"], policy_version=row["policy_version"],
-        inputs=row["inputs"], result=row["result"], request_id=row["request_id"],
+        inputs=row.get("inputs"), result=row.get("result"), request_id=row["request_id"],
     )  # fmt: skip
 
 

@@ -36,9 +36,7 @@ from rich.table import Table
 from creditbridge.sync.commands.credit_commands import _fail, _parse_date, load_credit_policy
 
 if TYPE_CHECKING:
-    from creditbridge.core.credit.application import Application
     from creditbridge.core.credit.behaviour import ReviewProposal
-    from creditbridge.core.credit.policy import Policy
     from creditbridge.core.model import Ledger
     from creditbridge.sync.store import Store
 
@@ -113,21 +111,26 @@ def apply_command(
     user: UserOption = None,
 ) -> None:
     """Score a credit application (Altman Z, scorecard), recommend a limit, decide, and store the decision."""
-    from creditbridge.core.credit.application import ApplicationError, assess, parse_application
+    from creditbridge.core.credit.application import ApplicationError
+    from creditbridge.sync.credit_applications import UnknownApplicant, assess_application, store_application
+    from creditbridge.sync.writeback.transactions import write_transaction
 
     policy = load_credit_policy(policy_file)
     decided_on = _parse_date(as_of)
     acting = _user(user)
     data, lines = _read_application(file)
     try:
-        application = parse_application(data)
-        assessment = assess(application, policy)
+        assessed = assess_application(data, policy)
     except ApplicationError as exc:
         raise _fail(f"{_where(file, lines, exc.field)}: {exc.field}: {_message(exc)}") from None
-    result = assessment.as_dict()
+    result = assessed.result
     with _open_store(store) as opened:
-        _refuse_unknown_customer(opened, application, file, lines)
-        decision_id = _store_application(opened, policy, application, data, result, acting, decided_on)
+        try:
+            with write_transaction(opened.engine) as conn:
+                decision_id = store_application(conn, policy, assessed, data, decided_by=acting, as_of=decided_on)
+        except UnknownApplicant as exc:
+            raise _fail(f"{_where(file, lines, exc.field)}: {exc.field}: no customer {exc.customer_id!r} in the "
+                        f"store at {opened.url} (leave it null for a new applicant)") from None  # fmt: skip
     result["decision_id"] = decision_id
     if output_format is Format.json:
         sys.stdout.write(simplejson.dumps(result, use_decimal=True, indent=2) + "\n")
@@ -175,39 +178,6 @@ def _where(file: Path, lines: dict[Any, int], field: str) -> str:
             path.append(part)
     line = _line_of(lines, tuple(path))
     return f"{file}:{line}" if line else str(file)
-
-
-def _refuse_unknown_customer(store: Store, application: Application, file: Path, lines: dict[Any, int]) -> None:
-    import sqlalchemy as sa
-
-    from creditbridge.sync.store import schema
-
-    if application.customer_id is None:
-        return
-    customers = schema.customers
-    query = sa.select(customers.c.customer_id).where(
-        customers.c.customer_id == application.customer_id, customers.c.valid_to.is_(None)
-    ).limit(1)
-    with store.engine.connect() as conn:
-        if conn.execute(query).first() is None:
-            where = _where(file, lines, "applicant.customer_id")
-            raise _fail(f"{where}: applicant.customer_id: no customer {application.customer_id!r} in the store "
-                        f"at {store.url} (leave it null for a new applicant)")  # fmt: skip
-
-
-def _store_application(
-    store: Store, policy: Policy, application: Application, data: Any, result: dict[str, Any], user: str, on: date
-) -> int:
-    from creditbridge.sync.credit_decisions import record_decision
-    from creditbridge.sync.writeback.transactions import write_transaction
-
-    with write_transaction(store.engine) as conn:
-        return record_decision(
-            conn, policy, kind="application", decided_by=user, decision=result["decision"], as_of=on,
-            inputs=data, result=result, customer_id=application.customer_id, applicant=application.name,
-            score=result["score"], risk_class=result["risk_class"],
-            recommended_limit=result["recommended_limit"]["amount"], currency=application.requested_limit.currency,
-        )  # fmt: skip
 
 
 def _print_assessment(result: dict[str, Any]) -> None:
@@ -386,7 +356,7 @@ def decisions_show(
     store: StoreOption = None,
 ) -> None:
     """One decision as JSON, with its replay: decided again from its stored inputs and policy (`reproduced`)."""
-    from creditbridge.sync.credit_decisions import get_decision, plain_json
+    from creditbridge.sync.credit_decisions import get_decision, replayed
 
     with _open_store(store, must_exist=True) as opened:
         found = get_decision(opened.engine, decision_id)
@@ -394,27 +364,9 @@ def decisions_show(
         raise _fail(f"no credit decision {decision_id}")
     decision, policy_text = found
     body = decision.as_dict()
-    if decision.kind == "application":
-        from creditbridge.core.credit.application import assess, parse_application
-        from creditbridge.mappings.credit_policy import parse_policy
-
-        # the stored inputs keep every number as text: exact, and parse_application reads text as Decimal
-        replayed = assess(parse_application(decision.inputs), parse_policy(policy_text))
-        stored = {k: v for k, v in decision.result.items() if k != "decision_id"}
-        body["reproduced"] = plain_json(replayed.as_dict()) == stored
-    elif decision.kind == "review":
-        from creditbridge.core.credit.behaviour import replay_review
-        from creditbridge.mappings.credit_policy import parse_policy
-
-        again = replay_review(parse_policy(policy_text), decision.inputs)
-        stored = {k: v for k, v in decision.result.items() if k != "note"}
-        body["reproduced"] = plain_json(again.as_dict()) == stored
-    elif decision.kind == "order_check":
-        from creditbridge.core.credit.order_record import replay_order_check
-        from creditbridge.mappings.credit_policy import parse_policy
-
-        checked = replay_order_check(parse_policy(policy_text).order_check, decision.inputs)
-        body["reproduced"] = plain_json(checked.as_dict()) == decision.result
+    reproduced = replayed(decision, policy_text)
+    if reproduced is not None:
+        body["reproduced"] = reproduced
     sys.stdout.write(json.dumps(body, indent=2) + "\n")
 
 

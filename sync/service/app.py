@@ -42,6 +42,7 @@ from creditbridge.sync.store import Store, StoreError, migrate
 from creditbridge.sync.web import api
 from creditbridge.sync.web.routes import install_workspace
 from creditbridge.sync.web.sessions import LoginLimiter
+from creditbridge.sync.web.warmup import Warmer
 
 API_DESCRIPTION = """\
 creditbridge's HTTP service: the order-time credit check, the QuickBooks webhook receiver, and the JSON
@@ -102,7 +103,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
+        warmer = Warmer(workspace)  # only a running server warms (TestClient without `with` runs no lifespan)
+        warmer.start()
         yield
+        warmer.stop()
         holder.close()
 
     app = FastAPI(title="creditbridge", version=_version(), description=API_DESCRIPTION,
@@ -110,8 +114,9 @@ def create_app(
     app.state.store = holder
     checker = order_checker(config, holder, policy)
     app.include_router(credit_router(holder, checker))
-    ws = install_workspace(app, config, holder, None if policy is None else policy.order_check, login_limiter)
-    api.install(app, ws, checker)
+    thresholds = None if policy is None else policy.order_check
+    workspace = install_workspace(app, config, holder, thresholds, login_limiter, policy)
+    api.install(app, workspace, checker)
 
     @app.get("/health", summary="Is the service up, and is its store at this version's revision?")
     def health() -> JSONResponse:

@@ -149,7 +149,7 @@ def router(ws: Workspace, checker: Checker) -> APIRouter:
         page: Annotated[int, Query(ge=1)] = 1,
         as_of: date | None = None,
     ) -> Response:  # fmt: skip
-        rows = views.customer_rows(views.kpi_report(ws.store, ws.source, as_of or date.today()))
+        rows = views.customer_list(ws.store, ws.source, as_of or date.today())
         found = page_of(rows, views.CUSTOMER_COLUMNS, sort=sort, direction=direction, page=page, default="past_due",
                         query=q)  # fmt: skip
         return answer({"rows": list(found.rows), "total": found.total, "page": found.page, "pages": found.pages,

@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from creditbridge.core.credit import CreditPolicy
+from creditbridge.core.credit.policy import Policy
+from creditbridge.mappings.credit_policy import default_policy
 from creditbridge.sync.config import Config
 from creditbridge.sync.reports.formats import amount_text, bucket_label, days_text, percent_text
 from creditbridge.sync.store import Store
@@ -56,6 +58,8 @@ class Workspace:
     """The order-check policy `POST /credit/check` uses (the customer 360 shows its answer at amount 0)."""
     limiter: sessions.LoginLimiter
     env: Environment = field(default_factory=templates)
+    credit_policy: Policy = field(default_factory=default_policy)
+    """The whole credit policy (`serve --policy`): credit applications are decided under it."""
 
     @property
     def source(self) -> str | None:
@@ -131,7 +135,7 @@ def page_number(request: Request) -> int:
 
 def listing(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
             direction: str) -> Page:  # fmt: skip
-    """One page of `rows` as the query string asks (`sort`, `dir`, `page`; other parameters kept in links)."""
+    """One page of `rows` as the query string asks (`q`, `sort`, `dir`, `page`; other parameters kept in links)."""
     q = request.query_params
     keep = tuple((k, v) for k, v in q.items() if k not in ("sort", "dir", "page"))
     return page_of(rows, columns, sort=q.get("sort"), direction=q.get("dir", direction), page=_int(q.get("page")),

@@ -1,6 +1,7 @@
 """The dashboard and the customer list and 360 (with adding a note or logging a call)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -9,10 +10,32 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from creditbridge.sync.reports.ar_report import ArReport
+from creditbridge.sync.reports.formats import days_text, percent_text
 from creditbridge.sync.reports.html_report import trend_card
 from creditbridge.sync.reports.svg_charts import BUCKET_COLOURS, aging_bar, aging_bar_labels
 from creditbridge.sync.web import actions, collections_views, sessions, views
 from creditbridge.sync.web.context import EXPORTS, Workspace, as_of_of, export, is_date, listing
+from creditbridge.sync.web.sparklines import sparkline
+
+TREND_KPIS: tuple[tuple[str, str, Callable[[Decimal], str]], ...] = (
+    ("dso", "DSO", lambda v: f"{days_text(v)} days"),
+    ("countback_dso", "Countback DSO", lambda v: f"{days_text(v)} days"),
+    ("best_possible_dso", "Best possible DSO", lambda v: f"{days_text(v)} days"),
+    ("add", "Average days delinquent", lambda v: f"{days_text(v)} days"),
+    ("cei", "CEI", percent_text),
+    ("bad_debt_ratio", "Bad-debt ratio", percent_text),
+)
+"""The six KPIs whose 12-month trend the dashboard draws under each figure."""
+
+
+def kpi_sparklines(report: ArReport, currency: str) -> dict[str, str]:
+    """`spark_<kpi>` -> an SVG of the KPI at each of the report's trend points (the AR report's own trend)."""
+    days = [p.as_of for p in report.trend]
+    figures = [p.for_currency(currency) for p in report.trend]
+    return {f"spark_{key}": sparkline([None if f is None else getattr(f, key) for f in figures], days,
+                                      f"{label} in {currency}, 12 months", shown)
+            for key, label, shown in TREND_KPIS}  # fmt: skip
 
 
 def router(ws: Workspace) -> APIRouter:
@@ -30,14 +53,16 @@ def router(ws: Workspace) -> APIRouter:
         if report is not None and currency is not None:
             figures = report.company(currency)
             charts = {"aging": Markup(aging_bar(figures, "dash") + aging_bar_labels(figures)),
-                      "trend": Markup(trend_card(report, currency))}  # fmt: skip
+                      "trend": Markup(trend_card(report, currency)),
+                      **{key: Markup(svg) for key, svg in kpi_sparklines(report, currency).items()}}  # fmt: skip
         return ws.page(request, "dashboard.html", session=session, as_of=as_of, data=data, currency=currency,
                        currencies=currencies, charts=charts, colours=BUCKET_COLOURS,
                        figures=report.company(currency) if report is not None and currency else None,
                        top=report.top_overdue(currency, 10) if report is not None and currency else ())  # fmt: skip
 
-    def customers_list(request: Request) -> list[Mapping[str, Any]]:
-        return views.customer_rows(views.kpi_report(ws.store, ws.source, as_of_of(request)))
+    def customers_list(request: Request) -> Sequence[Mapping[str, Any]]:
+        """The KPI engine's customer rows, kept like the report they come from (`replica_cache`)."""
+        return views.customer_list(ws.store, ws.source, as_of_of(request))
 
     @routes.get("/customers")
     def customers(request: Request, session: Annotated[sessions.Session, ws.guard("customers.view")]) -> Response:

@@ -33,6 +33,8 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "conflicts.view": frozenset({"analyst", "approver", "admin"}),
     "conflicts.export": frozenset({"analyst", "approver", "admin"}),
     "conflicts.resolve": frozenset({"approver", "admin"}),
+    "credit.apply": frozenset({"analyst", "approver", "admin"}),
+    "credit.decisions.view": frozenset({"collector", "analyst", "approver", "admin"}),
     "users.manage": frozenset({"admin"}),
     "session.end": _EVERYONE,
     "credit.check": _EVERYONE,  # POST /credit/check and /api/v1/credit/check: an ERP's order entry, by API token

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from creditbridge.core.credit import CreditPolicy
+from creditbridge.core.credit.policy import Policy
 from creditbridge.mappings.credit_policy import policy_from_environment
 from creditbridge.sync.config import Config
 from creditbridge.sync.logs import get_logger
@@ -27,6 +28,7 @@ from creditbridge.sync.web import (
     cashapp_pages,
     collections_pages,
     conflict_pages,
+    credit_pages,
     dashboard_pages,
     session_pages,
     sessions,
@@ -39,16 +41,18 @@ if TYPE_CHECKING:
 
 _log = get_logger(__name__)
 PAGE_MODULES = (session_pages, dashboard_pages, approval_pages, cashapp_pages, collections_pages, conflict_pages,
-                admin_pages)
-JSON_PATHS = ("/webhooks/", "/credit/", "/health", "/api/")
+                admin_pages, credit_pages)
+JSON_PATHS = ("/webhooks/", "/credit/check", "/health", "/api/")
 """Paths whose callers read JSON: their errors are JSON, not pages."""
 
 
 def install_workspace(app: FastAPI, config: Config, holder: StoreHolder, policy: CreditPolicy | None = None,
-                      limiter: sessions.LoginLimiter | None = None) -> Workspace:  # fmt: skip
+                      limiter: sessions.LoginLimiter | None = None,
+                      credit_policy: Policy | None = None) -> Workspace:  # fmt: skip
     """Add the workspace's routes and its refusals (sign in first; 403; the store is down) to `app`."""
-    thresholds = policy or policy_from_environment(None).order_check  # the policy POST /credit/check uses
-    ws = Workspace(config, holder, thresholds, limiter or sessions.LoginLimiter())
+    whole = credit_policy or policy_from_environment(None)  # the policy `creditbridge serve --policy` gave
+    thresholds = policy or whole.order_check  # the policy POST /credit/check uses
+    ws = Workspace(config, holder, thresholds, limiter or sessions.LoginLimiter(), credit_policy=whole)
 
     async def not_signed_in(request: Request, _exc: Exception) -> Response:
         if request.method == "GET":

@@ -29,6 +29,7 @@ from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
 from creditbridge.sync.cashapp.job import run_cashapp_job
 from creditbridge.sync.collections.repository import Note, load_notes
 from creditbridge.sync.config import Config, ConnectionConfig
+from creditbridge.sync.credit_decisions import list_decisions
 from creditbridge.sync.service.app import create_app
 from creditbridge.sync.store import Store
 from creditbridge.sync.store.cashapp_tables import cashapp_payments
@@ -127,14 +128,24 @@ PAGES = {
     "users.manage": "/admin/users",
     "collections.view": f"/collections?as_of={AS_OF}",
     "collections.export": f"/collections.xlsx?as_of={AS_OF}",
+    "credit.decisions.view": "/credit/decisions",
 }
 POSTS = {"approvals.decide": "/approvals/{id}/reject", "customers.note": "/customers/A/notes",
          "cashapp.decide": "/cashapp/NO-SUCH-PAYMENT", "session.end": "/logout",
          "conflicts.resolve": "/conflicts/NO-SUCH-ROW/retry",
          "collections.call": "/collections/A/call", "collections.promise": "/collections/A/promise",
-         "collections.dispute": "/collections/A/dispute"}  # fmt: skip
+         "collections.dispute": "/collections/A/dispute", "credit.apply": "/credit/apply"}  # fmt: skip
 COLLECTIONS_FORM = {"amount": "100.00", "date": "2026-04-15", "item": "A1", "reason": "pricing"}
 """What the collections posts need besides `text` (the generic form below has the rest)."""
+APPLICATION_FORM = {
+    "applicant.name": "Widget Works Ltd", "applicant.type": "private_manufacturer", "applicant.years_in_business": "12",
+    "requested_limit.amount": "50000.00", "requested_limit.currency": "USD", "financials.period_end": "2025-12-31",
+    "financials.current_assets": "1200000", "financials.current_liabilities": "700000",
+    "financials.total_assets": "3000000", "financials.total_liabilities": "1500000",
+    "financials.retained_earnings": "900000", "financials.ebit": "450000", "financials.sales": "4800000",
+    "financials.book_equity": "1500000",
+}
+"""A good credit application as the form posts it (the matrix posts it to every action; others ignore it)."""
 API_ONLY = {"credit.check"}
 """Actions with no page: their role × action matrix is in test_web_api.py (through API tokens)."""
 
@@ -153,7 +164,8 @@ def test_every_role_is_allowed_or_refused_each_action_by_the_server(store: Store
         response = client.get(PAGES[action], follow_redirects=False)
     else:
         csrf = csrf_on(client.get("/dashboard").text)
-        form = {"csrf": csrf, "kind": "call", "text": f"called by {role}1", "action": "reject", **COLLECTIONS_FORM}
+        form = {"csrf": csrf, "kind": "call", "text": f"called by {role}1", "action": "reject", **COLLECTIONS_FORM,
+                **APPLICATION_FORM}
         response = client.post(POSTS[action].format(id=request_id), data=form, follow_redirects=False)
     if roles.allowed(role, action) and action == "cashapp.decide":
         assert response.status_code == 400 and "NO-SUCH-PAYMENT" in response.text  # allowed: the payment is unknown
@@ -165,6 +177,8 @@ def test_every_role_is_allowed_or_refused_each_action_by_the_server(store: Store
         assert response.status_code == 403, response.text
     if action == "approvals.decide":
         assert request_status(store, request_id) == ("REJECTED" if roles.allowed(role, action) else "PROPOSED")
+    if action == "credit.apply":
+        assert [d.decided_by for d in list_decisions(store.engine)] == ([f"{role}1"] if roles.allowed(role, action) else [])
     if action in ("customers.note", "collections.call"):
         assert [n.text for n in notes_of(store, "A")] == ([f"called by {role}1"] if roles.allowed(role, action) else [])
     if action in ("collections.promise", "collections.dispute"):  # each adds its line to the contact log
