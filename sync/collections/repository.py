@@ -110,7 +110,9 @@ def open_dispute(
     return int(conn.execute(sa.insert(disputes).values(row).returning(disputes.c.id)).scalar_one())
 
 
-def resolve_dispute(conn: sa.Connection, dispute_id: int, resolution: str, resolved_on: date, note: str | None) -> bool:
+def resolve_dispute(conn: sa.Connection, dispute_id: int, resolution: str, resolved_on: date, note: str | None,
+                    customer_id: str | None = None) -> bool:  # fmt: skip
+    """Resolve an open dispute (of `customer_id`, when given); False if there is no such open one."""
     values: dict[str, object] = {
         "status": DisputeStatus.RESOLVED.value,
         "resolution": resolution,
@@ -118,12 +120,10 @@ def resolve_dispute(conn: sa.Connection, dispute_id: int, resolution: str, resol
     }
     if note:
         values["note"] = note
-    result = conn.execute(
-        sa.update(disputes)
-        .where(disputes.c.id == dispute_id, disputes.c.status == DisputeStatus.OPEN.value)
-        .values(values)
-    )
-    return result.rowcount == 1
+    query = sa.update(disputes).where(disputes.c.id == dispute_id, disputes.c.status == DisputeStatus.OPEN.value)
+    if customer_id is not None:
+        query = query.where(disputes.c.customer_id == customer_id)
+    return conn.execute(query.values(values)).rowcount == 1
 
 
 def load_disputes(conn: sa.Connection, customer_id: str | None = None) -> list[Dispute]:
@@ -225,12 +225,12 @@ def add_note(
     return int(conn.execute(sa.insert(contact_log).values(row).returning(contact_log.c.id)).scalar_one())
 
 
-def close_note(conn: sa.Connection, note_id: int) -> bool:
-    """Mark an open contact-log entry (a call task, a follow-up) done; False if there is no open one."""
-    result = conn.execute(
-        sa.update(contact_log).where(contact_log.c.id == note_id, contact_log.c.status == "open").values(status="done")
-    )
-    return result.rowcount == 1
+def close_note(conn: sa.Connection, note_id: int, customer_id: str | None = None) -> bool:
+    """Mark an open contact-log entry (a call task, a follow-up) done; False if the customer has no such open one."""
+    query = sa.update(contact_log).where(contact_log.c.id == note_id, contact_log.c.status == "open")
+    if customer_id is not None:
+        query = query.where(contact_log.c.customer_id == customer_id)
+    return conn.execute(query.values(status="done")).rowcount == 1
 
 
 def load_notes(conn: sa.Connection, customer_id: str | None = None) -> list[Note]:

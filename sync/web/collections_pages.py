@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from creditbridge.core.collections import REASON_CODES
+from creditbridge.core.collections import REASON_CODES, RESOLUTIONS
 from creditbridge.sync.collections.recording import (
     Recorded,
     RecordingError,
@@ -26,7 +26,7 @@ from creditbridge.sync.collections.recording import (
     parse_amount,
     record_promise,
 )
-from creditbridge.sync.collections.repository import add_note, customer_currency
+from creditbridge.sync.collections.repository import add_note, close_note, customer_currency, resolve_dispute
 from creditbridge.sync.web import collections_views, sessions
 from creditbridge.sync.web.collections_views import SHOW, WORKLIST_COLUMNS, WORKLIST_PAGE_COLUMNS, PolicyUnreadable
 from creditbridge.sync.web.context import EXPORTS, Workspace, as_of_of, export, is_date, listing
@@ -35,9 +35,12 @@ from creditbridge.sync.writeback.transactions import write_transaction
 
 MAX_CALL_TEXT = 500
 MAX_NOTE_TEXT = 1000
-DONE = {"call": "Call logged", "promise": "Promise recorded", "dispute": "Dispute opened"}
-NOT_DONE = {"call": "Call not logged", "promise": "Promise not recorded", "dispute": "Dispute not opened"}
-AUDITED = {"call": "call_logged", "promise": "promise_recorded", "dispute": "dispute_opened"}
+DONE = {"call": "Call logged", "promise": "Promise recorded", "dispute": "Dispute opened",
+        "resolve": "Dispute resolved", "task": "Task done"}  # fmt: skip
+NOT_DONE = {"call": "Call not logged", "promise": "Promise not recorded", "dispute": "Dispute not opened",
+            "resolve": "Dispute not resolved", "task": "Task not marked done"}  # fmt: skip
+AUDITED = {"call": "call_logged", "promise": "promise_recorded", "dispute": "dispute_opened",
+           "resolve": "dispute_resolved", "task": "task_done"}  # fmt: skip
 
 
 class BadInput(ValueError):
@@ -158,6 +161,34 @@ def router(ws: Workspace) -> APIRouter:
             return f"dispute #{done.id} on {item}: {reason}"
 
         return await act(request, session, customer_id, "dispute", write)
+
+    @routes.post("/collections/{customer_id:path}/disputes/{dispute_id}/resolve")
+    async def resolve(customer_id: str, dispute_id: int, request: Request,
+                      session: Annotated[sessions.Session, ws.guard("collections.resolve")]) -> Response:  # fmt: skip
+        """`collections disputes resolve`: the resolution says what to book in the ERP (credit memo, write-off)."""
+
+        def write(conn: sa.Connection, form: Any, day: date) -> str:
+            resolution = str(form.get("resolution") or "")
+            if resolution not in RESOLUTIONS:
+                raise BadInput("resolution", f"must be one of {', '.join(RESOLUTIONS)}")
+            note = _text(form, "note", MAX_NOTE_TEXT)
+            if not resolve_dispute(conn, dispute_id, resolution, day, note, customer_id):
+                raise UnknownRecord(f"{customer_id} has no open dispute #{dispute_id}")
+            return f"dispute #{dispute_id}: {resolution}"
+
+        return await act(request, session, customer_id, "resolve", write)
+
+    @routes.post("/collections/{customer_id:path}/tasks/{note_id}/done")
+    async def task_done(customer_id: str, note_id: int, request: Request,
+                        session: Annotated[sessions.Session, ws.guard("collections.task")]) -> Response:  # fmt: skip
+        """`collections notes done`: an open call task or follow-up is done."""
+
+        def write(conn: sa.Connection, _form: Any, _day: date) -> str:
+            if not close_note(conn, note_id, customer_id):
+                raise UnknownRecord(f"{customer_id} has no open task #{note_id}")
+            return f"note #{note_id}"
+
+        return await act(request, session, customer_id, "task", write)
 
     return routes
 

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from creditbridge.core.collections import (
     REASON_CODES,
+    RESOLUTIONS,
     DunningPlan,
     DunningPolicy,
     PromiseOutcome,
@@ -188,6 +189,7 @@ class CustomerCollections:
     review: StoredDecision | None
     """The latest stored credit review: its risk class, score and score components."""
     reason_codes: tuple[str, ...] = REASON_CODES
+    resolutions: tuple[str, ...] = RESOLUTIONS
 
     @property
     def score_components(self) -> list[tuple[str, Any, Any]]:

@@ -28,6 +28,8 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "collections.call": frozenset({"collector", "analyst", "approver", "admin"}),
     "collections.promise": frozenset({"collector", "analyst", "approver", "admin"}),
     "collections.dispute": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.resolve": frozenset({"collector", "analyst", "approver", "admin"}),
+    "collections.task": frozenset({"collector", "analyst", "approver", "admin"}),
     # Conflicts are write-back's business, like approvals: analysts (who request changes) see them; deciding one
     # sets what the ERP keeps, or requests our value again, so it is for those who may approve changes.
     "conflicts.view": frozenset({"analyst", "approver", "admin"}),

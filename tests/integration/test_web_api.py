@@ -76,7 +76,8 @@ ENDPOINTS: list[tuple[str, str, str, dict[str, Any] | None]] = [
 ]
 """Every API endpoint with the role-table action that guards it (the same action as its page)."""
 NOT_IN_THE_API = {"customers.export", "approvals.export", "session.end", "collections.view", "collections.export",
-                  "collections.call", "collections.promise", "collections.dispute", "conflicts.export",
+                  "collections.call", "collections.promise", "collections.dispute", "collections.resolve",
+                  "collections.task", "conflicts.export",
                   "users.manage", "credit.apply", "credit.decisions.view"}  # fmt: skip
 """Page-only actions: downloads, signing out, and the pages the API does not cover yet (README, Not built yet)."""
 

@@ -301,3 +301,39 @@ def test_the_customer_page_shows_dunning_history_promises_disputes_and_the_revie
     assert re.search(r"<td>I7</td><td>not_received</td><td>2026-10-01</td>\s*<td class=\"num\">0</td>"
                      r"<td>analyst1</td>\s*<td><span class=\"badge warn\">open", response.text)  # fmt: skip
     assert client.get("/customers/C4").status_code == 200  # no review, no promises: the page still stands
+
+
+def test_a_collector_resolves_a_dispute_and_marks_a_call_task_done_on_the_customer_page(store: Store) -> None:
+    with store.engine.begin() as conn:
+        task = add_note(conn, "C7", "call", "call about I10", status="open", follow_up_on=date(2026, 9, 30))
+        other = add_note(conn, "C6", "call", "call about I9", status="open", follow_up_on=date(2026, 9, 30))
+    client, csrf = collector(store)
+    assert client.post("/collections/C7/dispute", data={"csrf": csrf, "as_of": AS_OF, "item": "I10",
+                                                        "reason": "pricing"}).status_code == 200  # fmt: skip
+    page = client.get(f"/customers/C7?as_of={AS_OF}").text
+    assert 'action="/collections/C7/disputes/1/resolve"' in page and f'action="/collections/C7/tasks/{task}/done"' in page
+
+    bad = client.post("/collections/C7/disputes/1/resolve", data={"csrf": csrf, "resolution": "forgiven"})
+    assert bad.status_code == 400 and "credit_memo, write_off, rejected, paid" in bad.text
+    wrong_customer = client.post("/collections/C6/disputes/1/resolve", data={"csrf": csrf, "resolution": "paid"})
+    assert wrong_customer.status_code == 404
+    resolved = client.post("/collections/C7/disputes/1/resolve", data={"csrf": csrf, "as_of": AS_OF, "back": "customer",
+                                                                       "resolution": "credit_memo",
+                                                                       "note": "price agreed at 100"},
+                           follow_redirects=False)  # fmt: skip
+    assert resolved.status_code == 303
+    again = client.post("/collections/C7/disputes/1/resolve", data={"csrf": csrf, "resolution": "paid"})
+    assert again.status_code == 404 and "no open dispute #1" in again.text
+
+    assert client.post(f"/collections/C7/tasks/{other}/done", data={"csrf": csrf}).status_code == 404
+    done = client.post(f"/collections/C7/tasks/{task}/done", data={"csrf": csrf, "as_of": AS_OF, "back": "customer"},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+
+    with store.engine.connect() as conn:
+        dispute = load_disputes(conn, "C7")[0]
+        statuses = {n.id: n.status for n in load_notes(conn)}
+    assert (dispute.status.value, dispute.resolution, dispute.resolved_on) == ("resolved", "credit_memo", date(2026, 10, 1))
+    assert (statuses[task], statuses[other]) == ("done", "open")
+    mine = [a for a in audit_actions(store) if a[0] == "collector1" and a[1] in ("dispute_resolved", "task_done")]
+    assert mine == [("collector1", "dispute_resolved", "ok"), ("collector1", "task_done", "ok")]

@@ -134,8 +134,10 @@ POSTS = {"approvals.decide": "/approvals/{id}/reject", "customers.note": "/custo
          "cashapp.decide": "/cashapp/NO-SUCH-PAYMENT", "session.end": "/logout",
          "conflicts.resolve": "/conflicts/NO-SUCH-ROW/retry",
          "collections.call": "/collections/A/call", "collections.promise": "/collections/A/promise",
-         "collections.dispute": "/collections/A/dispute", "credit.apply": "/credit/apply"}  # fmt: skip
-COLLECTIONS_FORM = {"amount": "100.00", "date": "2026-04-15", "item": "A1", "reason": "pricing"}
+         "collections.dispute": "/collections/A/dispute", "credit.apply": "/credit/apply",
+         "collections.resolve": "/collections/A/disputes/999/resolve",
+         "collections.task": "/collections/A/tasks/999/done"}  # fmt: skip
+COLLECTIONS_FORM = {"amount": "100.00", "date": "2026-04-15", "item": "A1", "reason": "pricing", "resolution": "paid"}
 """What the collections posts need besides `text` (the generic form below has the rest)."""
 APPLICATION_FORM = {
     "applicant.name": "Widget Works Ltd", "applicant.type": "private_manufacturer", "applicant.years_in_business": "12",
@@ -171,6 +173,8 @@ def test_every_role_is_allowed_or_refused_each_action_by_the_server(store: Store
         assert response.status_code == 400 and "NO-SUCH-PAYMENT" in response.text  # allowed: the payment is unknown
     elif roles.allowed(role, action) and action == "conflicts.resolve":
         assert response.status_code == 404 and "NO-SUCH-ROW" in response.text  # allowed: the row is unknown
+    elif roles.allowed(role, action) and action in ("collections.resolve", "collections.task"):
+        assert response.status_code == 404 and "#999" in response.text  # allowed: no such dispute or task
     elif roles.allowed(role, action):
         assert response.status_code in (200, 303), response.text
     else:
