@@ -9,12 +9,15 @@ wrong as an `ActionError` with the HTTP status to answer: the pages show it, the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from creditbridge.core.credit.policy import Policy
 from creditbridge.sync import writeback
 from creditbridge.sync.cashapp.job import CashappError, confirm_payment, put_on_account, reject_payment
 from creditbridge.sync.collections.repository import NOTE_KINDS, add_note, customer_currency
+from creditbridge.sync.credit_applications import Assessed, store_application
 from creditbridge.sync.store import Store
 from creditbridge.sync.web.users import record
 from creditbridge.sync.writeback.transactions import write_transaction
@@ -81,3 +84,15 @@ def decide_payment(store: Store, payment_id: str, action: str, actor: str, role:
     with write_transaction(store.engine) as conn:
         record(conn, actor, f"cashapp_{action}", "ok", reason=payment_id, role=role)
     return result
+
+
+def keep_application(store: Store, policy: Policy, assessed: Assessed, data: Any, actor: str, role: str) -> int:
+    """Store a decided credit application (as `credit apply` does) with the audit line; the decision's id.
+
+    `UnknownApplicant` (a customer id the store lacks) stores nothing; the caller says which field.
+    """
+    with write_transaction(store.engine) as conn:
+        decision_id = store_application(conn, policy, assessed, data, decided_by=actor, as_of=date.today())
+        record(conn, actor, "credit_application", assessed.result["decision"], reason=f"decision {decision_id}",
+               role=role, customer_id=assessed.application.customer_id)  # fmt: skip
+    return decision_id

@@ -9,6 +9,8 @@ bad body, an unknown path and the credentials: 401 none or a bad one, 403 a role
 No `from __future__ import annotations`: FastAPI reads the pydantic models from the annotations.
 """
 
+import datetime
+import json
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
@@ -24,15 +26,18 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from creditbridge.core.collections import REASON_CODES, RESOLUTIONS
+from creditbridge.core.credit.application import ApplicationError
 from creditbridge.core.money import MoneyError, parse_decimal
 from creditbridge.core.ports import ErpError, ProfileValues
 from creditbridge.sync import writeback
 from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
 from creditbridge.sync.collections.repository import NOTE_KINDS
 from creditbridge.sync.config import ConfigError
-from creditbridge.sync.credit_decisions import plain_json
+from creditbridge.sync.credit_applications import assess_application
+from creditbridge.sync.credit_decisions import get_decision, list_decisions, plain_json, replayed
 from creditbridge.sync.service.credit_routes import CREDIT_CHECK_ACTION, CREDIT_CHECK_BODY, Checker
-from creditbridge.sync.web import actions, conflict_pages, sessions, views
+from creditbridge.sync.web import actions, collections_actions, collections_views, conflict_pages, sessions, views
 from creditbridge.sync.web.auth import Caller, require_api
 from creditbridge.sync.web.context import Workspace
 from creditbridge.sync.web.listing import PAGE_SIZE, page_of
@@ -69,6 +74,34 @@ class OnAccountIn(BaseModel):
 class ResolveIn(BaseModel):
     keep: Literal["erp", "ours"] = Field(description="Keep the ERP's value, or ours (a new change request against "
                                                      "what the ERP has now; four eyes may apply again)")  # fmt: skip
+
+
+class CallIn(BaseModel):
+    text: str = Field(min_length=1, max_length=collections_actions.MAX_CALL_TEXT, examples=["AP says Friday"])
+
+
+class PromiseIn(BaseModel):
+    amount: str = Field(description="A decimal string, in the customer's (or the invoice's) currency",
+                        examples=["1200.00"])  # fmt: skip
+    date: str = Field(description="The day the customer promised to pay by (YYYY-MM-DD)", examples=["2026-12-15"])
+    invoice: str | None = Field(None, description="The invoice the promise is about (default: any)")
+    note: str | None = Field(None, max_length=collections_actions.MAX_NOTE_TEXT)
+    made_on: datetime.date | None = Field(None, description="When the promise was made (default: today)")
+
+
+class DisputeIn(BaseModel):
+    item: str = Field(min_length=1, description="The disputed invoice", examples=["INV-1001"])
+    reason: str = Field(json_schema_extra={"enum": list(REASON_CODES)}, examples=["pricing"])
+    amount: str | None = Field(None, description="The disputed part (default: the whole open amount)")
+    note: str | None = Field(None, max_length=collections_actions.MAX_NOTE_TEXT)
+    opened_on: date | None = Field(None, description="Default: today")
+
+
+class DisputeResolutionIn(BaseModel):
+    resolution: str = Field(json_schema_extra={"enum": list(RESOLUTIONS)},
+                            description="credit_memo or write_off (book it in the ERP), rejected (dunning resumes) "
+                                        "or paid")  # fmt: skip
+    note: str | None = Field(None, max_length=collections_actions.MAX_NOTE_TEXT)
 
 
 class ApplyIn(BaseModel):
@@ -258,6 +291,96 @@ def router(ws: Workspace, checker: Checker) -> APIRouter:
         retried = await outbox_action(conflict_pages.retry_row, row_id, caller.actor)
         row = await run_in_threadpool(writeback.find, ws.store.engine, retried)
         return answer({"row_id": row.id, "status": row.status.value, "decided_by": caller.actor})
+
+    @routes.get("/collections", summary="The collections worklist by priority (creditbridge collections worklist)")
+    def collections(
+        caller: Annotated[Caller, may("collections.view")],
+        as_of: date | None = None,
+        show: Annotated[str | None, Query(pattern="^(broken_promises|calls_due)$")] = None,
+    ) -> Response:
+        try:
+            found = collections_views.worklist(ws.store, ws.config, as_of or date.today())
+        except collections_views.PolicyUnreadable as exc:
+            raise HTTPException(500, f"the dunning policy has errors: {exc}") from None
+        rows = [{k: v for k, v in row.items() if k != "overdue_items"} for row in found.rows(show)]
+        return answer({"rows": rows, "total": len(rows)})
+
+    @routes.post("/collections/{customer_id:path}/calls", status_code=201, responses=WRITE_ERRORS,
+                 summary="Log a call with the customer (its contact log)")  # fmt: skip
+    async def log_call(customer_id: str, body: CallIn, caller: Annotated[Caller, may("collections.call")]) -> Response:
+        note_id = await act(collections_actions.log_call, ws.store, customer_id, body.text, caller.actor, caller.role)
+        return answer({"id": note_id, "customer_id": customer_id, "owner": caller.actor}, 201)
+
+    @routes.post("/collections/{customer_id:path}/promises", status_code=201, responses=WRITE_ERRORS,
+                 summary="Record a promise to pay (its items are not dunned until the day passes)")  # fmt: skip
+    async def promise(customer_id: str, body: PromiseIn,
+                      caller: Annotated[Caller, may("collections.promise")]) -> Response:  # fmt: skip
+        made_on = body.made_on or date.today()
+        promise_id = await act(collections_actions.promise, ws.store, customer_id, body.amount, body.date, made_on,
+                               caller.actor, caller.role, body.note, body.invoice)  # fmt: skip
+        return answer({"id": promise_id, "customer_id": customer_id, "owner": caller.actor}, 201)
+
+    @routes.post("/collections/{customer_id:path}/disputes", status_code=201, responses=WRITE_ERRORS,
+                 summary="Open a dispute on one of the customer's invoices (its dunning stops)")  # fmt: skip
+    async def dispute(customer_id: str, body: DisputeIn,
+                      caller: Annotated[Caller, may("collections.dispute")]) -> Response:  # fmt: skip
+        opened_on = body.opened_on or date.today()
+        dispute_id = await act(collections_actions.dispute, ws.store, customer_id, body.item, body.reason, opened_on,
+                               caller.actor, caller.role, body.amount, body.note)  # fmt: skip
+        return answer({"id": dispute_id, "customer_id": customer_id, "owner": caller.actor}, 201)
+
+    @routes.post("/collections/{customer_id:path}/disputes/{dispute_id}/resolve", responses=WRITE_ERRORS,
+                 summary="Resolve an open dispute (creditbridge collections disputes resolve)")  # fmt: skip
+    async def resolve_dispute(customer_id: str, dispute_id: int, body: DisputeResolutionIn,
+                              caller: Annotated[Caller, may("collections.resolve")]) -> Response:  # fmt: skip
+        await act(collections_actions.resolve, ws.store, customer_id, dispute_id, body.resolution, date.today(),
+                  caller.actor, caller.role, body.note)  # fmt: skip
+        return answer({"id": dispute_id, "status": "resolved", "resolution": body.resolution,
+                       "decided_by": caller.actor})  # fmt: skip
+
+    @routes.post("/collections/{customer_id:path}/tasks/{note_id}/done", responses=WRITE_ERRORS,
+                 summary="Mark an open call task or follow-up done (creditbridge collections notes done)")  # fmt: skip
+    async def task_done(customer_id: str, note_id: int,
+                        caller: Annotated[Caller, may("collections.task")]) -> Response:  # fmt: skip
+        await act(collections_actions.task_done, ws.store, customer_id, note_id, caller.actor, caller.role)
+        return answer({"id": note_id, "status": "done", "decided_by": caller.actor})
+
+    @routes.post("/credit/applications", status_code=201, responses=WRITE_ERRORS,
+                 summary="Score and decide a credit application (the JSON of `credit apply FILE`)")  # fmt: skip
+    async def credit_application(request: Request, caller: Annotated[Caller, may("credit.apply")]) -> Response:
+        """The body is the application file's JSON: applicant, requested_limit, financials, trade_references.
+        The answer is the assessment (Altman Z, score, risk class, limit methods, decision and reasons) with the
+        `decision_id` it is stored under."""
+        try:
+            data = json.loads(await request.body())
+            assessed = await run_in_threadpool(assess_application, data, ws.credit_policy)
+            decision_id = await run_in_threadpool(actions.keep_application, ws.store, ws.credit_policy, assessed,
+                                                  data, caller.actor, caller.role)  # fmt: skip
+        except ValueError as exc:
+            if isinstance(exc, ApplicationError):
+                raise HTTPException(400, f"{exc.field}: {exc}") from None
+            raise HTTPException(400, f"the body is not JSON: {exc}") from None
+        return answer({**assessed.result, "decision_id": decision_id}, 201)
+
+    @routes.get("/credit/decisions", summary="Stored credit decisions, newest first (`credit decisions list`)")
+    def credit_decisions(
+        caller: Annotated[Caller, may("credit.decisions.view")],
+        kind: Annotated[str | None, Query(pattern="^(application|review|order_check)$")] = None,
+        customer_id: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> Response:
+        found = list_decisions(ws.store.engine, customer_id=customer_id, kind=kind, limit=limit, bodies=False)
+        rows = [{k: v for k, v in d.as_dict().items() if k not in ("inputs", "result")} for d in found]
+        return answer({"rows": rows, "total": len(rows)})
+
+    @routes.get("/credit/decisions/{decision_id}", responses={404: {"model": ApiError}},
+                summary="One stored decision with its inputs, result and whether it replays the same")  # fmt: skip
+    def credit_decision(decision_id: int, caller: Annotated[Caller, may("credit.decisions.view")]) -> Response:
+        found = get_decision(ws.store.engine, decision_id)
+        if found is None:
+            raise HTTPException(404, f"There is no credit decision {decision_id}.")
+        stored, policy_text = found
+        return answer({**stored.as_dict(), "reproduced": replayed(stored, policy_text)})
 
     @routes.post("/credit/check", openapi_extra=CREDIT_CHECK_BODY, responses=WRITE_ERRORS,
                  summary="Order-time credit check: approve, warn, review or hold, with reasons")  # fmt: skip

@@ -10,7 +10,6 @@ A decision's page replays it as `credit decisions show` does (`credit_decisions.
 import json
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -24,15 +23,12 @@ from creditbridge.sync.credit_applications import (
     UnknownApplicant,
     assess_application,
     customer_exists,
-    store_application,
 )
 from creditbridge.sync.credit_decisions import StoredDecision, get_decision, list_decisions, plain_json, replayed
 from creditbridge.sync.store.credit_tables import credit_decisions
-from creditbridge.sync.web import application_form, sessions
+from creditbridge.sync.web import actions, application_form, sessions
 from creditbridge.sync.web.context import EXPORTS, Workspace, export, listing
 from creditbridge.sync.web.listing import Column
-from creditbridge.sync.web.users import record
-from creditbridge.sync.writeback.transactions import write_transaction
 
 DECISION_COLUMNS = (
     Column("id", "Decision", numeric=True),
@@ -151,17 +147,9 @@ def router(ws: Workspace) -> APIRouter:
         except ApplicationError as exc:
             return form_page(request, session, 400, values, {exc.field: application_form.error_message(exc)})
 
-        def write() -> int:
-            with write_transaction(ws.store.engine) as conn:
-                decision_id = store_application(conn, ws.credit_policy, assessed, data, decided_by=user.username,
-                                                as_of=date.today())  # fmt: skip
-                record(conn, user.username, "credit_application", assessed.result["decision"],
-                       reason=f"decision {decision_id}", role=user.role,
-                       customer_id=assessed.application.customer_id)  # fmt: skip
-            return decision_id
-
         try:
-            decision_id = await run_in_threadpool(write)
+            decision_id = await run_in_threadpool(actions.keep_application, ws.store, ws.credit_policy, assessed, data,
+                                                  user.username, user.role)  # fmt: skip
         except UnknownApplicant as exc:
             return form_page(request, session, 400, values, {exc.field: application_form.error_message(exc)})
         return form_page(request, session, 200, values, result=plain_json(assessed.result), decision_id=decision_id)

@@ -9,6 +9,7 @@ test_credit_route.py). Role checks run on SQLite only; the happy paths on SQLite
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from creditbridge.adapters.files import read_ledger
 from creditbridge.sync import writeback as wb
 from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
 from creditbridge.sync.cashapp.job import run_cashapp_job
+from creditbridge.sync.collections.repository import add_note, load_disputes, load_notes, load_promises
 from creditbridge.sync.config import Config
 from creditbridge.sync.credit_decisions import list_decisions
 from creditbridge.sync.service.app import create_app
@@ -55,6 +57,15 @@ world = conflicts.world
 """test_web_conflicts.py's world (fixture): a CONFLICT on customer A (ERP 4,500, ours 4,000) and a stopped hold of B."""
 
 D = Decimal
+APPLICATION = {
+    "applicant": {"name": "Widget Works Ltd", "customer_id": None, "type": "private_manufacturer",
+                  "years_in_business": 12},
+    "requested_limit": {"amount": "50000.00", "currency": "USD"},
+    "financials": {"currency": "USD", "period_end": "2025-12-31", "current_assets": "1200000",
+                   "current_liabilities": "700000", "total_assets": "3000000", "total_liabilities": "1500000",
+                   "retained_earnings": "900000", "ebit": "450000", "sales": "4800000", "book_equity": "1500000"},
+    "trade_references": [{"name": "Steel Co", "high_credit": "40000", "terms_days": 30, "days_beyond_terms": 3}],
+}  # fmt: skip
 CHECK = {"customer_id": "A", "amount": "2700", "as_of": "2026-01-30"}
 ENDPOINTS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("dashboard.view", "GET", f"/dashboard?as_of={AS_OF}", None),
@@ -73,13 +84,19 @@ ENDPOINTS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("conflicts.resolve", "POST", "/conflicts/NO-SUCH-ROW/resolve", {"keep": "erp"}),
     ("conflicts.resolve", "POST", "/conflicts/NO-SUCH-ROW/retry", None),
     ("credit.check", "POST", "/credit/check", CHECK),
+    ("collections.view", "GET", f"/collections?as_of={AS_OF}", None),
+    ("collections.call", "POST", "/collections/A/calls", {"text": "called"}),
+    ("collections.promise", "POST", "/collections/A/promises", {"amount": "100.00", "date": "2026-04-15"}),
+    ("collections.dispute", "POST", "/collections/A/disputes", {"item": "A1", "reason": "pricing"}),
+    ("collections.resolve", "POST", "/collections/A/disputes/999/resolve", {"resolution": "paid"}),
+    ("collections.task", "POST", "/collections/A/tasks/999/done", None),
+    ("credit.apply", "POST", "/credit/applications", APPLICATION),
+    ("credit.decisions.view", "GET", "/credit/decisions", None),
 ]
 """Every API endpoint with the role-table action that guards it (the same action as its page)."""
-NOT_IN_THE_API = {"customers.export", "approvals.export", "session.end", "collections.view", "collections.export",
-                  "collections.call", "collections.promise", "collections.dispute", "collections.resolve",
-                  "collections.task", "conflicts.export",
-                  "users.manage", "credit.apply", "credit.decisions.view"}  # fmt: skip
-"""Page-only actions: downloads, signing out, and the pages the API does not cover yet (README, Not built yet)."""
+NOT_IN_THE_API = {"customers.export", "approvals.export", "session.end", "collections.export", "conflicts.export",
+                  "users.manage"}  # fmt: skip
+"""Page-only actions: downloads, signing out, and managing users (the CLI's `users` and `/admin/users`)."""
 
 
 @pytest.fixture
@@ -305,6 +322,57 @@ def test_post_credit_check_is_open_until_the_first_token_then_needs_one(store: S
     assert len(list_decisions(store.engine, customer_id="A")) == 2
 
 
+def test_a_collector_system_records_a_promise_opens_and_resolves_a_dispute_and_closes_a_task(
+    store: Store, tokens: dict
+) -> None:
+    api, token = service(store), tokens["collector"]
+    with store.engine.begin() as conn:
+        task = add_note(conn, "A", "call", "call about A1", status="open")
+    status, made = call(api, "POST", "/collections/A/promises", token,
+                        {"amount": "400.00", "date": "2026-04-20", "invoice": "A1", "made_on": AS_OF})  # fmt: skip
+    assert status == 201, made
+    bad = call(api, "POST", "/collections/A/promises", token, {"amount": "4OO", "date": "2026-04-20"})
+    assert bad[0] == 400 and bad[1]["error"].startswith("Amount:")
+    status, opened = call(api, "POST", "/collections/A/disputes", token, {"item": "A2", "reason": "damaged"})
+    assert status == 201, opened
+    assert call(api, "POST", "/collections/A/disputes", token, {"item": "A2", "reason": "because"})[0] == 400
+    assert call(api, "POST", "/collections/B/disputes", token, {"item": "A2", "reason": "damaged"})[0] in (400, 404)
+    status, resolved = call(api, "POST", f"/collections/A/disputes/{opened['id']}/resolve", token,
+                            {"resolution": "credit_memo", "note": "agreed"})  # fmt: skip
+    assert (status, resolved["status"]) == (200, "resolved")
+    assert call(api, "POST", f"/collections/A/tasks/{task}/done", token)[0] == 200
+    assert call(api, "POST", f"/collections/A/tasks/{task}/done", token)[0] == 404  # done already
+
+    with store.engine.connect() as conn:
+        promise = load_promises(conn)[0]
+        dispute = load_disputes(conn, "A")[0]
+        notes = {n.id: n for n in load_notes(conn, "A")}
+    assert (promise.customer_id, promise.amount.amount, promise.item_ids, promise.made_on) == (
+        "A", D("400.00"), ("A1",), date(2026, 3, 31))
+    assert (dispute.item_id, dispute.status.value, dispute.resolution) == ("A2", "resolved", "credit_memo")
+    assert notes[task].status == "done"
+    worklist = call(api, "GET", f"/collections?as_of={AS_OF}", tokens["viewer"])[1]
+    assert [r["customer_id"] for r in worklist["rows"]] and all("priority" in r for r in worklist["rows"])
+    done = [a for a in audit_actions(store) if a[0] == "token:collector-sys" and a[2] == "ok"]
+    assert [a[1] for a in done] == ["promise_recorded", "dispute_opened", "dispute_resolved", "task_done"]
+
+
+def test_a_credit_application_through_the_api_is_the_clis_decision_and_replays(store: Store, tokens: dict) -> None:
+    api = service(store)
+    status, assessed = call(api, "POST", "/credit/applications", tokens["analyst"], APPLICATION)
+    assert status == 201, assessed
+    assert assessed["decision"] in ("approve", "approve_lower", "review", "decline") and assessed["reasons"]
+    bad = call(api, "POST", "/credit/applications", tokens["analyst"],
+               {**APPLICATION, "financials": {**APPLICATION["financials"], "ebit": "lots"}})  # fmt: skip
+    assert bad[0] == 400 and "financials.ebit" in bad[1]["error"]
+    listed = call(api, "GET", "/credit/decisions?kind=application", tokens["collector"])[1]
+    assert [r["id"] for r in listed["rows"]] == [assessed["decision_id"]]
+    assert listed["rows"][0]["decided_by"] == "token:analyst-sys"
+    status, shown = call(api, "GET", f"/credit/decisions/{assessed['decision_id']}", tokens["collector"])
+    assert status == 200 and shown["reproduced"] is True and shown["result"]["decision"] == assessed["decision"]
+    assert call(api, "GET", "/credit/decisions/999", tokens["collector"])[0] == 404
+
+
 # ---------------------------------------------------------------------------------------- who may
 
 
@@ -327,13 +395,17 @@ def test_every_role_is_allowed_or_refused_each_api_action_by_its_token(
         assert status == 400 and "NO-SUCH-PAYMENT" in data["error"]  # allowed: the payment is unknown
     elif action == "conflicts.resolve":
         assert status == 404 and "NO-SUCH-ROW" in data["error"], data  # allowed: the row is unknown
+    elif action in ("collections.resolve", "collections.task"):
+        assert status == 404 and "#999" in data["error"], data  # allowed: no such dispute or task
     else:
         assert status in (200, 201), data
     if action == "approvals.decide":
         expected = ("APPROVED" if "approve" in path else "REJECTED") if allowed else "PROPOSED"
         assert request_status(store, request_id) == expected
-    if action == "customers.note":
+    if action in ("customers.note", "collections.call", "collections.promise", "collections.dispute"):
         assert [n.owner for n in notes_of(store, "A")] == ([f"token:{role}-sys"] if allowed else [])
+    if action == "credit.apply":
+        assert [d.decided_by for d in list_decisions(store.engine)] == ([f"token:{role}-sys"] if allowed else [])
     if method == "POST" and not allowed:
         assert (f"token:{role}-sys", "refused", "role") in audit_actions(store)
 
@@ -415,9 +487,12 @@ def test_openapi_json_documents_every_api_path_and_the_credit_check_but_no_page(
                  "/approvals/{request_id}/approve", "/approvals/{request_id}/reject", "/cashapp/exceptions",
                  "/cashapp/{payment_id}/confirm", "/cashapp/{payment_id}/apply", "/cashapp/{payment_id}/reject",
                  "/cashapp/{payment_id}/on-account", "/conflicts", "/conflicts/{row_id}/resolve",
-                 "/conflicts/{row_id}/retry",
-                 "/credit/check"}  # fmt: skip
-    assert len(api_paths) == len(ENDPOINTS)  # the endpoints every test above calls
+                 "/conflicts/{row_id}/retry", "/credit/check", "/collections", "/collections/{customer_id}/calls",
+                 "/collections/{customer_id}/promises", "/collections/{customer_id}/disputes",
+                 "/collections/{customer_id}/disputes/{dispute_id}/resolve",
+                 "/collections/{customer_id}/tasks/{note_id}/done", "/credit/applications", "/credit/decisions",
+                 "/credit/decisions/{decision_id}"}  # fmt: skip
+    assert len(api_paths) == len(ENDPOINTS) + 1  # the endpoints every test above calls, and one decision by id
     others = {"/credit/check", "/health", "/webhooks/quickbooks/{connection}"}  # and no page: /dashboard, /login...
     assert {PREFIX + p for p in api_paths} | others == set(schema["paths"])
     check = schema["paths"]["/credit/check"]["post"]
