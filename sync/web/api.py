@@ -37,7 +37,15 @@ from creditbridge.sync.config import ConfigError
 from creditbridge.sync.credit_applications import assess_application
 from creditbridge.sync.credit_decisions import get_decision, list_decisions, plain_json, replayed
 from creditbridge.sync.service.credit_routes import CREDIT_CHECK_ACTION, CREDIT_CHECK_BODY, Checker
-from creditbridge.sync.web import actions, collections_actions, collections_views, conflict_pages, sessions, views
+from creditbridge.sync.web import (
+    actions,
+    collections_actions,
+    collections_views,
+    conflict_pages,
+    limit_requests,
+    sessions,
+    views,
+)
 from creditbridge.sync.web.auth import Caller, require_api
 from creditbridge.sync.web.context import Workspace
 from creditbridge.sync.web.listing import PAGE_SIZE, page_of
@@ -102,6 +110,14 @@ class DisputeResolutionIn(BaseModel):
                             description="credit_memo or write_off (book it in the ERP), rejected (dunning resumes) "
                                         "or paid")  # fmt: skip
     note: str | None = Field(None, max_length=collections_actions.MAX_NOTE_TEXT)
+
+
+class LimitRequestIn(BaseModel):
+    change: Literal["limit", "hold", "release"] = Field(description="A new credit limit, a hold, or its release")
+    limit: str | None = Field(None, description="With change=limit: the new limit as a decimal string, or 'none'",
+                              examples=["9000.00"])  # fmt: skip
+    currency: str | None = Field(None, description="Only where the customer has no limit and no known currency")
+    reason: str = Field(min_length=1, max_length=500, description="Why (goes with the request)")
 
 
 class ApplyIn(BaseModel):
@@ -204,6 +220,18 @@ def router(ws: Workspace, checker: Checker) -> APIRouter:
         note_id = await act(actions.add_customer_note, ws.store, customer_id, note.kind, note.text, caller.actor,
                             caller.role)  # fmt: skip
         return answer({"id": note_id, "customer_id": customer_id, "kind": note.kind, "owner": caller.actor}, 201)
+
+    @routes.post("/customers/{customer_id:path}/limit-requests", status_code=201,
+                 responses={**WRITE_ERRORS, 502: {"model": ApiError}},
+                 summary="Request a limit or hold change (creditbridge limits set|hold|release)")  # fmt: skip
+    async def request_limit(customer_id: str, body: LimitRequestIn,
+                            caller: Annotated[Caller, may("limits.request")]) -> Response:  # fmt: skip
+        result = await act(limit_requests.request_limit_change, ws, customer_id, body.change, body.limit, body.reason,
+                           caller.actor, body.currency)  # fmt: skip
+        return answer({"request_id": None if result.request is None else result.request.id,
+                       "status": None if result.request is None else result.request.status.value,
+                       "outbox_id": None if result.outbox_row is None else result.outbox_row.id,
+                       "message": result.message}, 201)  # fmt: skip
 
     @routes.get("/approvals", summary="Limit and hold changes waiting for a second person")
     def approvals(caller: Annotated[Caller, may("approvals.view")]) -> Response:

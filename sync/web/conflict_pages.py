@@ -166,7 +166,7 @@ def router(ws: Workspace) -> APIRouter:
     return routes
 
 
-def _reader(ws: Workspace, connection: str) -> CreditProfileReader:
+def profile_reader(ws: Workspace, connection: str) -> CreditProfileReader:
     """The adapter of the row's connection, to read the ERP's values now (as `conflicts resolve --keep ours`)."""
     adapter = adapter_for(ws.config.connection(connection), ws.config)
     if not isinstance(adapter, CreditProfileReader):
@@ -181,7 +181,7 @@ def resolve_row(ws: Workspace, row_id: str, keep: str, user: str) -> str:
     row = writeback.find(ws.store.engine, row_id)
     with job_run("resolve", connection=row.connection) as run_id:
         erp = next((c.erp for c in ws.config.connections if c.name == row.connection), None)
-        adapter = _reader(ws, row.connection) if keep == "ours" else None
+        adapter = profile_reader(ws, row.connection) if keep == "ours" else None
         policy = WritebackPolicy(**ws.config.policy.model_dump())
         writeback.resolve(ws.store, row.id, "ours" if keep == "ours" else "erp", user, adapter=adapter,
                           policy=policy, erp=erp, run_id=run_id)  # fmt: skip

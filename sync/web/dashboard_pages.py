@@ -14,7 +14,7 @@ from creditbridge.sync.reports.ar_report import ArReport
 from creditbridge.sync.reports.formats import days_text, percent_text
 from creditbridge.sync.reports.html_report import trend_card
 from creditbridge.sync.reports.svg_charts import BUCKET_COLOURS, aging_bar, aging_bar_labels
-from creditbridge.sync.web import actions, collections_views, sessions, views
+from creditbridge.sync.web import actions, collections_views, limit_requests, sessions, views
 from creditbridge.sync.web.context import EXPORTS, Workspace, as_of_of, export, is_date, listing
 from creditbridge.sync.web.sparklines import sparkline
 
@@ -87,7 +87,9 @@ def router(ws: Workspace) -> APIRouter:
             coll = collections_views.customer_collections(ws.store, ws.config, customer_id, as_of)
         except collections_views.PolicyUnreadable:
             coll = None
-        return ws.page(request, "customer.html", session=session, c=found, as_of=as_of, coll=coll)
+        requested = request.query_params.get("requested")
+        return ws.page(request, "customer.html", session=session, c=found, as_of=as_of, coll=coll,
+                       requested=requested if requested in ("approval", "queued", "nothing") else None)  # fmt: skip
 
     @routes.post("/customers/{customer_id:path}/notes")
     async def add_customer_note(
@@ -104,5 +106,25 @@ def router(ws: Workspace) -> APIRouter:
             title = "No such customer" if exc.status == 404 else "Note not added"
             return ws.message(request, exc.status, session, title, str(exc))
         return RedirectResponse(f"{back}#notes", status_code=303)
+
+    @routes.post("/customers/{customer_id:path}/limit-request")
+    async def request_limit_change(
+        customer_id: str, request: Request, session: Annotated[sessions.Session, ws.guard("limits.request")]
+    ) -> Response:
+        """`creditbridge limits set|hold|release`: needs a second person (Approvals) or goes with the next push."""
+        form = await request.form()
+        as_of = str(form.get("as_of") or "")
+        back = f"/customers/{quote(customer_id, safe='')}" + (f"?as_of={as_of}" if is_date(as_of) else "")
+        try:
+            result = await run_in_threadpool(
+                limit_requests.request_limit_change, ws, customer_id, str(form.get("change") or ""),
+                str(form.get("limit") or ""), str(form.get("reason") or ""), session.user.username,
+                str(form.get("currency") or "") or None,
+            )  # fmt: skip
+        except actions.ActionError as exc:
+            return ws.message(request, exc.status, session, "Change not requested", str(exc))
+        outcome = "approval" if result.request is not None and result.outbox_row is None else (
+            "queued" if result.outbox_row is not None else "nothing")  # fmt: skip
+        return RedirectResponse(f"{back}{'&' if '?' in back else '?'}requested={outcome}#changes", status_code=303)
 
     return routes

@@ -21,6 +21,7 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "approvals.view": frozenset({"analyst", "approver", "admin"}),
     "approvals.export": frozenset({"analyst", "approver", "admin"}),
     "approvals.decide": frozenset({"approver", "admin"}),
+    "limits.request": frozenset({"analyst", "approver", "admin"}),
     "cashapp.view": _EVERYONE,
     "cashapp.decide": frozenset({"collector", "analyst", "approver", "admin"}),
     "collections.view": _EVERYONE,

@@ -92,6 +92,7 @@ ENDPOINTS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("collections.task", "POST", "/collections/A/tasks/999/done", None),
     ("credit.apply", "POST", "/credit/applications", APPLICATION),
     ("credit.decisions.view", "GET", "/credit/decisions", None),
+    ("limits.request", "POST", "/customers/A/limit-requests", {"change": "hold", "reason": "late"}),
 ]
 """Every API endpoint with the role-table action that guards it (the same action as its page)."""
 NOT_IN_THE_API = {"customers.export", "approvals.export", "session.end", "collections.export", "conflicts.export",
@@ -397,6 +398,8 @@ def test_every_role_is_allowed_or_refused_each_api_action_by_its_token(
         assert status == 404 and "NO-SUCH-ROW" in data["error"], data  # allowed: the row is unknown
     elif action in ("collections.resolve", "collections.task"):
         assert status == 404 and "#999" in data["error"], data  # allowed: no such dispute or task
+    elif action == "limits.request":
+        assert status == 409 and "creditbridge limits" in data["error"], data  # allowed: no ERP configured
     else:
         assert status in (200, 201), data
     if action == "approvals.decide":
@@ -491,7 +494,7 @@ def test_openapi_json_documents_every_api_path_and_the_credit_check_but_no_page(
                  "/collections/{customer_id}/promises", "/collections/{customer_id}/disputes",
                  "/collections/{customer_id}/disputes/{dispute_id}/resolve",
                  "/collections/{customer_id}/tasks/{note_id}/done", "/credit/applications", "/credit/decisions",
-                 "/credit/decisions/{decision_id}"}  # fmt: skip
+                 "/credit/decisions/{decision_id}", "/customers/{customer_id}/limit-requests"}  # fmt: skip
     assert len(api_paths) == len(ENDPOINTS) + 1  # the endpoints every test above calls, and one decision by id
     others = {"/credit/check", "/health", "/webhooks/quickbooks/{connection}"}  # and no page: /dashboard, /login...
     assert {PREFIX + p for p in api_paths} | others == set(schema["paths"])

@@ -136,7 +136,7 @@ POSTS = {"approvals.decide": "/approvals/{id}/reject", "customers.note": "/custo
          "collections.call": "/collections/A/call", "collections.promise": "/collections/A/promise",
          "collections.dispute": "/collections/A/dispute", "credit.apply": "/credit/apply",
          "collections.resolve": "/collections/A/disputes/999/resolve",
-         "collections.task": "/collections/A/tasks/999/done"}  # fmt: skip
+         "collections.task": "/collections/A/tasks/999/done", "limits.request": "/customers/A/limit-request"}  # fmt: skip
 COLLECTIONS_FORM = {"amount": "100.00", "date": "2026-04-15", "item": "A1", "reason": "pricing", "resolution": "paid"}
 """What the collections posts need besides `text` (the generic form below has the rest)."""
 APPLICATION_FORM = {
@@ -173,6 +173,8 @@ def test_every_role_is_allowed_or_refused_each_action_by_the_server(store: Store
         assert response.status_code == 400 and "NO-SUCH-PAYMENT" in response.text  # allowed: the payment is unknown
     elif roles.allowed(role, action) and action == "conflicts.resolve":
         assert response.status_code == 404 and "NO-SUCH-ROW" in response.text  # allowed: the row is unknown
+    elif roles.allowed(role, action) and action == "limits.request":
+        assert response.status_code == 409 and "creditbridge limits" in response.text  # allowed: no ERP configured
     elif roles.allowed(role, action) and action in ("collections.resolve", "collections.task"):
         assert response.status_code == 404 and "#999" in response.text  # allowed: no such dispute or task
     elif roles.allowed(role, action):
