@@ -145,6 +145,7 @@ def test_a_second_user_logs_a_call_and_approves_a_limit_increase_in_the_browser(
     page.click("#notes button")
     page.wait_for_url(f"{base}/customers/A?as_of={AS_OF}#notes")
     assert "Spoke to accounts payable" in page.inner_text("#notes")
+    page.evaluate("window.scrollTo(0, 0)")  # sticky table headers follow the scroll into a full-page shot
     page.screenshot(path=str(shots / "04-customer.png"), full_page=True)
 
     page.click("nav.mainnav >> text=Approvals")
