@@ -11,6 +11,7 @@ as items are first looked at), so two payments of one invoice in one statement d
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -68,12 +69,24 @@ def _plain(number: str) -> bool:
 class FamilyItems:
     """One customer family's open items, oldest due first, with the lookups matching needs (one pass)."""
 
-    __slots__ = ("amounts", "credit_memos", "discount_nets", "discounted", "first_open", "items", "keys")
+    __slots__ = (
+        "amounts",
+        "by_number",
+        "credit_memos",
+        "discount_nets",
+        "discounted",
+        "first_open",
+        "first_open_number",
+        "items",
+        "keys",
+    )
 
     def __init__(self, items: list[OpenItem], index: OpenItemIndex) -> None:
         self.items: list[OpenItem] = []
         self.first_open = 0
         """Items before this position are settled in this run (settled items never reopen)."""
+        self.by_number: list[OpenItem] | None = None
+        self.first_open_number = 0
         self.amounts: dict[int, list[str]] = {}
         self.credit_memos: list[OpenItem] = []
         self.discounted: list[OpenItem] = []
@@ -98,6 +111,11 @@ class FamilyItems:
                 found.append(item_id)
             if item.discount_percent:
                 self.discounted.append(item)
+
+
+def _number_order(item: OpenItem) -> tuple[int, str]:
+    """Document numbers in issue order: shorter numbers first (`999` before `1000`), then as written."""
+    return len(item.item_id), item.item_id
 
 
 def _still_open(items: list[OpenItem], start: int, remaining: dict[str, int]) -> Iterator[OpenItem]:
@@ -286,6 +304,57 @@ class OpenItemIndex:
             start += 1
         group.first_open = start
         return _still_open(items, start, remaining)
+
+    def open_by_number(self, family: str, currency: str) -> Iterator[OpenItem]:
+        """The family's invoices still open in this run in document-number order (lazily; credit memos left out).
+
+        Why a second order: invoice numbers are issued in sequence, and a customer clearing "the
+        oldest" in its own books goes by its invoice list, not by our due dates — invoices issued
+        within a few days of each other (and due dates that differ by terms) interleave otherwise.
+        """
+        group = self.family(family, currency)
+        items = group.by_number
+        if items is None:
+            invoices = [i for i in group.items if i.doc_type is not DocType.CREDIT_MEMO]
+            items = group.by_number = sorted(invoices, key=_number_order)
+        remaining = self.remaining
+        start = group.first_open_number
+        while start < len(items) and remaining.get(items[start].item_id, 0) == 0:
+            start += 1
+        group.first_open_number = start
+        return _still_open(items, start, remaining)
+
+    def around_by_number(self, family: str, currency: str, named: list[str], margin: int, span: int) -> list[OpenItem]:
+        """The family's open invoices numbered between the first and last of `named`, and `margin` either side.
+
+        Empty when the named invoices are more than `span` numbers of the family apart (a scattered set
+        gives no window). Settled items are skipped; the named ones are included.
+        """
+        group = self.family(family, currency)
+        if group.by_number is None:
+            next(self.open_by_number(family, currency), None)
+        items = group.by_number or []
+        orders = [_number_order(self.items[i]) for i in named]
+        low = bisect_left(items, min(orders), key=_number_order)
+        high = bisect_right(items, max(orders), key=_number_order)
+        if high - low > span:
+            return []
+        remaining = self.remaining
+        before: list[OpenItem] = []
+        position = low - 1
+        while position >= group.first_open_number and len(before) < margin and low - position <= span:
+            if remaining.get(items[position].item_id, 0) != 0:
+                before.append(items[position])
+            position -= 1
+        window = before[::-1]
+        window += [i for i in items[low:high] if remaining.get(i.item_id, 0) != 0]
+        position, after = high, 0
+        while position < len(items) and after < margin and position - high <= span:
+            if remaining.get(items[position].item_id, 0) != 0:
+                window.append(items[position])
+                after += 1
+            position += 1
+        return window
 
     def family_credit_memos(self, family: str, currency: str) -> list[OpenItem]:
         """The family's credit memos, oldest first (a short payment may net one the payer did not name)."""

@@ -11,7 +11,7 @@ thresholds (S6). Everything here is pure: records in, `CashMatch` records out.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +31,14 @@ from creditbridge.core.money import Money, from_units, minor_digits, to_units
 Progress = Callable[[int, int], None]
 OLDEST_FIRST_LIMIT = 500
 SCATTERED_AUTO_MAX = 3
+MAX_PASSES = 2
+RUN_MAX = 12
+MEMOS_NETTED = 3
+"""A remittance that leaves invoices out may leave out a credit memo it nets too: the family's newest few are tried."""
+AROUND_MARGIN = 2
+AROUND_SPAN = 200
+"""Invoices a remittance left out are looked for among those numbered between (and just around) the ones it names."""
+"""Passes over a statement: each retries what is not applied yet against what the earlier ones left open."""
 """A subset that is not a contiguous run of due dates is applied automatically only up to this many items."""
 """How far "all open items up to date X" walks a family's open items, oldest first."""
 
@@ -95,6 +103,10 @@ class CashMatcher:
         self._fx_num, self._fx_den = (self.policy.fx_tolerance_percent / 100).as_integer_ratio()
         self._auto = float(self.policy.auto_threshold)
         self._suggest = float(self.policy.suggest_threshold)
+        self._claims: dict[str, str] = {}
+        """Open item → the payment of this statement whose remittance names it exactly ("" when several do)."""
+        self._payment = ""
+        self._refs: dict[int, list[_Ref]] = {}
 
     def match_all(self, transactions: Sequence[BankTransaction], progress: Progress | None = None) -> list[CashMatch]:
         """Match a statement in two passes: what is left after the certain matches is tried again.
@@ -107,16 +119,51 @@ class CashMatcher:
         total = len(transactions)
         step = max(1, total // 100)
         with without_cycle_collection():
+            self._claim(transactions)
             for number, transaction in enumerate(transactions, 1):
                 results.append(self.match(transaction))
                 if progress is not None and (number % step == 0 or number == total):
                     progress(number, total)
-            for position, result in enumerate(results):
-                if result.decision is not Decision.AUTO:
-                    again = self.match(result.transaction)
+            waiting = [n for n, result in enumerate(results) if result.decision is not Decision.AUTO]
+            for _ in range(MAX_PASSES - 1):
+                still = []
+                for position in waiting:
+                    again = self.match(results[position].transaction)
                     if again.decision is Decision.AUTO:
                         results[position] = again
+                    else:
+                        still.append(position)
+                if len(still) == len(waiting):
+                    break
+                waiting = still
+            self._claims, self._refs = {}, {}
         return results
+
+    def _claim(self, transactions: Sequence[BankTransaction]) -> None:
+        """Note which open items each payment's remittance names exactly, before any is matched.
+
+        Why: a payment without remittance (or one that left invoices out) is matched against its
+        customer's open items; an invoice another payment of the same statement names is that
+        payment's, even while that one waits for a person, and would make a wrong set look right or
+        the right set look ambiguous.
+        """
+        claims = self._claims
+        open_keys = self.index.open_keys
+        for transaction in transactions:
+            refs = self._refs[id(transaction)] = self._references(transaction)
+            for ref in refs:
+                for key in ref.keys:
+                    hits = open_keys.get(key)
+                    if hits:
+                        if len(hits) == 1:
+                            payment = transaction.transaction_id
+                            claims[hits[0]] = payment if claims.get(hits[0], payment) == payment else ""
+                        break
+
+    def _claimed(self, item_id: str) -> bool:
+        """Another payment of this statement names the item in its remittance."""
+        owner = self._claims.get(item_id)
+        return owner is not None and owner != self._payment
 
     # ------------------------------------------------------------------ one payment
 
@@ -124,7 +171,10 @@ class CashMatcher:
         units = to_units(tx.amount.amount)
         currency = tx.amount.currency
         payer = self._identify(tx)
-        refs = self._references(tx)
+        self._payment = tx.transaction_id
+        refs = self._refs.get(id(tx))
+        if refs is None:
+            refs = self._references(tx)
         family = self.index.family_of(payer.customer_id) if payer else None
         plans: list[_Plan] = []
         duplicate: _Plan | None = None
@@ -307,18 +357,38 @@ class CashMatcher:
             if diff < 0:
                 memos = index.family_credit_memos(fam, currency)
                 candidates = (i for i in memos if i.item_id not in ids and index.remaining.get(i.item_id, 0) != 0)
+                windows = [list(islice(candidates, MAX_ITEMS))]
             else:
-                candidates = (i for i in index.open_in_family(fam, currency) if i.item_id not in ids)
-            others = list(islice(candidates, MAX_ITEMS))
-            values = [index.remaining[i.item_id] for i in others]
-            solutions = subset_solutions(values, diff) if others else []
+                named = set(ids)
+                around = index.around_by_number(fam, currency, ids, AROUND_MARGIN, AROUND_SPAN)
+                windows = [
+                    self._window(index.open_in_family(fam, currency), named),
+                    self._window(index.open_by_number(fam, currency), named),
+                    self._window(around, named),
+                ]
+                memos = [
+                    i
+                    for i in index.family_credit_memos(fam, currency)
+                    if i.item_id not in named and index.remaining.get(i.item_id, 0) != 0
+                ][-MEMOS_NETTED:]
+                if memos:
+                    # the remittance may also leave out a credit memo it nets: the newest ones, with the window around
+                    windows.append(memos + self._window(around, named)[: MAX_ITEMS - len(memos)])
+            solutions = self._window_subsets(windows, diff)
             if len(solutions) == 1:
-                extra = [(others[k].item_id, values[k]) for k in solutions[0]]
+                extra = solutions[0][0]
                 many = len(extra) > SCATTERED_AUTO_MAX
+                if corroborated == "customer":
+                    score = base - 0.01 if not many else 0.88
+                elif corroborated == "reference" and len(ids) >= 2 and not many:
+                    # no payer, but several references to one customer and the rest fits exactly
+                    score = base - 0.03
+                else:
+                    score = min(base, 0.75)
                 return [
                     _Plan(
                         "anchored_subset",
-                        (base - 0.01 if not many else 0.88) if corroborated == "customer" else min(base, 0.75),
+                        score,
                         list(zip(ids, open_units, strict=True)) + extra,
                         0,
                         reasons=[
@@ -506,7 +576,11 @@ class CashMatcher:
         )
         base = 0.96 if strength >= 0.95 else 0.93 if strength >= 0.9 else 0.9
         remaining = index.remaining
-        same = [i for i in index.family_amounts(family, currency).get(units, ()) if remaining[i] == units]
+        same = [
+            i
+            for i in index.family_amounts(family, currency).get(units, ())
+            if remaining[i] == units and not self._claimed(i)
+        ]
         if len(same) == 1:
             return [
                 _Plan(
@@ -534,6 +608,8 @@ class CashMatcher:
             ]
         window = []
         for item in index.open_in_family(family, currency):
+            if self._claimed(item.item_id):
+                continue
             window.append(item)
             if len(window) >= MAX_ITEMS:
                 break
@@ -544,7 +620,7 @@ class CashMatcher:
             item = index.items[item_id]
             open_ = remaining.get(item_id, 0)
             discount, earned = self._discount(tx, item, open_)
-            if discount and open_ - discount == units:
+            if discount and open_ - discount == units and not self._claimed(item_id):
                 discounted.append((item, discount, earned))
         if len(discounted) == 1:
             item, discount, earned = discounted[0]
@@ -568,14 +644,12 @@ class CashMatcher:
                     ],
                 )
             ]
-        values = [remaining[i.item_id] for i in window]
-        solutions = subset_solutions(values, units)
+        by_number = self._window(index.open_by_number(family, currency), ())
+        solutions = self._window_subsets((window, by_number), units)
         if len(solutions) == 1:
-            chosen = solutions[0]
-            applied = [(window[k].item_id, values[k]) for k in chosen]
-            contiguous = chosen == tuple(range(chosen[0], chosen[0] + len(chosen)))
+            applied, contiguous = solutions[0]
             # a contiguous run of due dates is a habit; a scattered set of many items is too often luck
-            score = base - 0.02 if contiguous else base - 0.04 if len(chosen) <= SCATTERED_AUTO_MAX else 0.88
+            score = base - 0.02 if contiguous else base - 0.04 if len(applied) <= SCATTERED_AUTO_MAX else 0.88
             return [
                 _Plan(
                     "subset",
@@ -593,7 +667,7 @@ class CashMatcher:
                 )
             ]
         if len(solutions) > 1:
-            applied = [(window[k].item_id, values[k]) for k in solutions[0]]
+            applied = solutions[0][0]
             plans.append(
                 _Plan(
                     "subset_ambiguous",
@@ -604,6 +678,24 @@ class CashMatcher:
                 )
             )
         if not solutions:
+            run = self._unique_run(family, currency, units)
+            if run is not None:
+                return [
+                    _Plan(
+                        "subset_run",
+                        base - 0.04,
+                        run,
+                        0,
+                        reasons=[
+                            who,
+                            Reason(
+                                "subset_run",
+                                f"{len(run)} open items numbered in a row add up exactly (the only such run; "
+                                "invoices other payments name skipped)",
+                            ),
+                        ],
+                    )
+                ]
             # the oldest items, each less its own early-payment discount where it has terms
             gross = net = 0
             unearned = False
@@ -627,6 +719,8 @@ class CashMatcher:
         running = 0
         taken: list[tuple[str, int]] = []
         for item in islice(index.open_in_family(family, currency), OLDEST_FIRST_LIMIT):
+            if self._claimed(item.item_id):
+                continue
             running += remaining[item.item_id]
             taken.append((item.item_id, remaining[item.item_id]))
             if running == units and len(taken) > MAX_ITEMS:
@@ -660,6 +754,66 @@ class CashMatcher:
                     )
                 )
         return plans
+
+    def _unique_run(self, family: str, currency: str, units: int) -> list[tuple[str, int]] | None:
+        """The only run of consecutive open invoices (document order, oldest `OLDEST_FIRST_LIMIT`) summing to `units`.
+
+        Why: a payer without remittance often clears one batch of its invoices — consecutive numbers,
+        not always the very oldest (older ones wait on a dispute, or another payment of the day pays
+        them). Invoices another payment of the statement names are skipped, not counted as breaks.
+        Runs of 2 to `RUN_MAX` items; none when a second run fits too.
+        """
+        remaining = self.index.remaining
+        starts: dict[int, int] = {0: 0}
+        taken: list[tuple[str, int]] = []
+        prefix = 0
+        found: tuple[int, int] | None = None
+        for item in islice(self.index.open_by_number(family, currency), OLDEST_FIRST_LIMIT):
+            if self._claimed(item.item_id):
+                continue
+            open_ = remaining[item.item_id]
+            if open_ <= 0:
+                continue
+            prefix += open_
+            taken.append((item.item_id, open_))
+            start = starts.get(prefix - units)
+            if start is not None and 2 <= len(taken) - start <= RUN_MAX:
+                if found is not None:
+                    return None
+                found = (start, len(taken))
+            starts[prefix] = len(taken)
+        return taken[found[0] : found[1]] if found is not None else None
+
+    def _window(self, items: Iterable[OpenItem], exclude: Collection[str]) -> list[OpenItem]:
+        """The first `MAX_ITEMS` of `items` that no other payment of the statement names, less `exclude`."""
+        window = []
+        for item in items:
+            if item.item_id in exclude or self._claimed(item.item_id):
+                continue
+            window.append(item)
+            if len(window) >= MAX_ITEMS:
+                break
+        return window
+
+    def _window_subsets(
+        self, windows: Iterable[list[OpenItem]], units: int
+    ) -> list[tuple[list[tuple[str, int]], bool]]:
+        """Distinct exact subsets of `units` over each window (up to two per window): (applications, contiguous).
+
+        The windows are the oldest open items in due-date order and in document-number order; a set
+        found in both counts once, and is a contiguous run if it is one in either order.
+        """
+        remaining = self.index.remaining
+        found: dict[frozenset[str], tuple[list[tuple[str, int]], bool]] = {}
+        for window in windows:
+            values = [remaining[i.item_id] for i in window]
+            for chosen in subset_solutions(values, units):
+                applied = [(window[k].item_id, values[k]) for k in chosen]
+                contiguous = chosen == tuple(range(chosen[0], chosen[0] + len(chosen)))
+                key = frozenset(i for i, _ in applied)
+                seen = found.get(key)
+                found[key] = (applied, contiguous or (seen is not None and seen[1]))
+        return list(found.values())
 
     # ------------------------------------------------------------------ S6: decide
 
