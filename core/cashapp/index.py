@@ -305,12 +305,13 @@ class OpenItemIndex:
         group.first_open = start
         return _still_open(items, start, remaining)
 
-    def open_by_number(self, family: str, currency: str) -> Iterator[OpenItem]:
-        """The family's invoices still open in this run in document-number order (lazily; credit memos left out).
+    def by_number(self, family: str, currency: str) -> tuple[list[OpenItem], int]:
+        """The family's invoices in document-number order (credit memos left out), and where the open ones start.
 
         Why a second order: invoice numbers are issued in sequence, and a customer clearing "the
         oldest" in its own books goes by its invoice list, not by our due dates — invoices issued
         within a few days of each other (and due dates that differ by terms) interleave otherwise.
+        Items from the start position on may be settled too: check `remaining`.
         """
         group = self.family(family, currency)
         items = group.by_number
@@ -322,7 +323,12 @@ class OpenItemIndex:
         while start < len(items) and remaining.get(items[start].item_id, 0) == 0:
             start += 1
         group.first_open_number = start
-        return _still_open(items, start, remaining)
+        return items, start
+
+    def open_by_number(self, family: str, currency: str) -> Iterator[OpenItem]:
+        """The family's invoices still open in this run in document-number order (lazily; see `by_number`)."""
+        items, start = self.by_number(family, currency)
+        return _still_open(items, start, self.remaining)
 
     def around_by_number(self, family: str, currency: str, named: list[str], margin: int, span: int) -> list[OpenItem]:
         """The family's open invoices numbered between the first and last of `named`, and `margin` either side.
@@ -330,10 +336,7 @@ class OpenItemIndex:
         Empty when the named invoices are more than `span` numbers of the family apart (a scattered set
         gives no window). Settled items are skipped; the named ones are included.
         """
-        group = self.family(family, currency)
-        if group.by_number is None:
-            next(self.open_by_number(family, currency), None)
-        items = group.by_number or []
+        items, first_open = self.by_number(family, currency)
         orders = [_number_order(self.items[i]) for i in named]
         low = bisect_left(items, min(orders), key=_number_order)
         high = bisect_right(items, max(orders), key=_number_order)
@@ -342,7 +345,7 @@ class OpenItemIndex:
         remaining = self.remaining
         before: list[OpenItem] = []
         position = low - 1
-        while position >= group.first_open_number and len(before) < margin and low - position <= span:
+        while position >= first_open and len(before) < margin and low - position <= span:
             if remaining.get(items[position].item_id, 0) != 0:
                 before.append(items[position])
             position -= 1

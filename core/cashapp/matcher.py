@@ -32,7 +32,9 @@ Progress = Callable[[int, int], None]
 OLDEST_FIRST_LIMIT = 500
 SCATTERED_AUTO_MAX = 3
 MAX_PASSES = 2
-RUN_MAX = 12
+RUN_MAX = 6
+RUN_WINDOW = 150
+"""How many of a family's invoices (document order, settled ones included) the run search looks at."""
 MEMOS_NETTED = 3
 """A remittance that leaves invoices out may leave out a credit memo it nets too: the family's newest few are tried."""
 AROUND_MARGIN = 2
@@ -405,7 +407,7 @@ class CashMatcher:
                 rest = [
                     i
                     for i in index.family_amounts(fam, currency).get(diff, ())
-                    if remaining[i] == diff and i not in ids
+                    if remaining[i] == diff and i not in ids and not self._claimed(i)
                 ]
                 if len(rest) == 1:
                     return [
@@ -756,7 +758,7 @@ class CashMatcher:
         return plans
 
     def _unique_run(self, family: str, currency: str, units: int) -> list[tuple[str, int]] | None:
-        """The only run of consecutive open invoices (document order, oldest `OLDEST_FIRST_LIMIT`) summing to `units`.
+        """The only run of consecutive open invoices (document order, the first `RUN_WINDOW`) summing to `units`.
 
         Why: a payer without remittance often clears one batch of its invoices — consecutive numbers,
         not always the very oldest (older ones wait on a dispute, or another payment of the day pays
@@ -764,18 +766,20 @@ class CashMatcher:
         Runs of 2 to `RUN_MAX` items; none when a second run fits too.
         """
         remaining = self.index.remaining
+        claims = self._claims
+        payment = self._payment
         starts: dict[int, int] = {0: 0}
         taken: list[tuple[str, int]] = []
         prefix = 0
         found: tuple[int, int] | None = None
-        for item in islice(self.index.open_by_number(family, currency), OLDEST_FIRST_LIMIT):
-            if self._claimed(item.item_id):
-                continue
-            open_ = remaining[item.item_id]
-            if open_ <= 0:
+        items, first = self.index.by_number(family, currency)
+        for position in range(first, min(len(items), first + RUN_WINDOW)):
+            item_id = items[position].item_id
+            open_ = remaining.get(item_id, 0)
+            if open_ <= 0 or claims.get(item_id, payment) != payment:
                 continue
             prefix += open_
-            taken.append((item.item_id, open_))
+            taken.append((item_id, open_))
             start = starts.get(prefix - units)
             if start is not None and 2 <= len(taken) - start <= RUN_MAX:
                 if found is not None:
