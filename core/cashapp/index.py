@@ -113,7 +113,7 @@ class FamilyItems:
                 self.discounted.append(item)
 
 
-def _number_order(item: OpenItem) -> tuple[int, str]:
+def number_order(item: OpenItem) -> tuple[int, str]:
     """Document numbers in issue order: shorter numbers first (`999` before `1000`), then as written."""
     return len(item.item_id), item.item_id
 
@@ -317,7 +317,8 @@ class OpenItemIndex:
         items = group.by_number
         if items is None:
             invoices = [i for i in group.items if i.doc_type is not DocType.CREDIT_MEMO]
-            items = group.by_number = sorted(invoices, key=_number_order)
+            one_length = len(set(map(len, map(_ID, invoices)))) <= 1
+            items = group.by_number = sorted(invoices, key=_ID if one_length else number_order)
         remaining = self.remaining
         start = group.first_open_number
         while start < len(items) and remaining.get(items[start].item_id, 0) == 0:
@@ -337,9 +338,9 @@ class OpenItemIndex:
         gives no window). Settled items are skipped; the named ones are included.
         """
         items, first_open = self.by_number(family, currency)
-        orders = [_number_order(self.items[i]) for i in named]
-        low = bisect_left(items, min(orders), key=_number_order)
-        high = bisect_right(items, max(orders), key=_number_order)
+        orders = [number_order(self.items[i]) for i in named]
+        low = bisect_left(items, min(orders), key=number_order)
+        high = bisect_right(items, max(orders), key=number_order)
         if high - low > span:
             return []
         remaining = self.remaining

@@ -18,7 +18,7 @@ from datetime import timedelta
 from decimal import Decimal
 from itertools import islice
 
-from creditbridge.core.cashapp.index import OpenItemIndex, discount_units
+from creditbridge.core.cashapp.index import OpenItemIndex, discount_units, number_order
 from creditbridge.core.cashapp.learning import MatchMemory
 from creditbridge.core.cashapp.payers import PayerDirectory, PayerMatch, normalise_account, normalise_name
 from creditbridge.core.cashapp.policy import MatchPolicy
@@ -109,6 +109,7 @@ class CashMatcher:
         """Open item → the payment of this statement whose remittance names it exactly ("" when several do)."""
         self._payment = ""
         self._refs: dict[int, list[_Ref]] = {}
+        self._key_hits: dict[str, list[str]] = {}
 
     def match_all(self, transactions: Sequence[BankTransaction], progress: Progress | None = None) -> list[CashMatch]:
         """Match a statement in two passes: what is left after the certain matches is tried again.
@@ -138,7 +139,7 @@ class CashMatcher:
                 if len(still) == len(waiting):
                     break
                 waiting = still
-            self._claims, self._refs = {}, {}
+            self._claims, self._refs, self._key_hits = {}, {}, {}
         return results
 
     def _claim(self, transactions: Sequence[BankTransaction]) -> None:
@@ -150,17 +151,24 @@ class CashMatcher:
         the right set look ambiguous.
         """
         claims = self._claims
-        open_keys = self.index.open_keys
+        open_keys = self._open_keys
         for transaction in transactions:
             refs = self._refs[id(transaction)] = self._references(transaction)
             for ref in refs:
                 for key in ref.keys:
-                    hits = open_keys.get(key)
+                    hits = open_keys(key)
                     if hits:
                         if len(hits) == 1:
                             payment = transaction.transaction_id
                             claims[hits[0]] = payment if claims.get(hits[0], payment) == payment else ""
                         break
+
+    def _open_keys(self, key: str) -> list[str]:
+        """Open items a reference key names (remembered for the run: a statement's keys are looked up twice)."""
+        hits = self._key_hits.get(key)
+        if hits is None:
+            hits = self._key_hits[key] = self.index.open_keys.get(key)
+        return hits
 
     def _claimed(self, item_id: str) -> bool:
         """Another payment of this statement names the item in its remittance."""
@@ -196,7 +204,7 @@ class CashMatcher:
                 if fuzzy:
                     plans += self._anchored_plans(tx, units, currency, own + fuzzy, payer, family, family, fuzzy=True)
         if family is not None and not self._decisive(plans):
-            plans += self._amount_plans(tx, units, currency, family, payer)
+            plans += self._amount_plans(tx, units, currency, family, payer, lump=not refs)
         if duplicate is not None and not self._decisive(plans):
             plans.append(duplicate)
         return self._decide(tx, units, currency, payer, family, plans)
@@ -245,7 +253,7 @@ class CashMatcher:
         for ref in refs:
             hits: list[str] = []
             for key in ref.keys:
-                hits = [i for i in index.open_keys.get(key) if index.items[i].amount.currency == currency]
+                hits = [i for i in self._open_keys(key) if index.items[i].amount.currency == currency]
                 if not hits and (ref.structured or family is not None):
                     hits = index.po_keys.get(key)
                     if not ref.structured:  # a PO number in free text counts only inside the payer's family
@@ -362,21 +370,11 @@ class CashMatcher:
                 windows = [list(islice(candidates, MAX_ITEMS))]
             else:
                 named = set(ids)
-                around = index.around_by_number(fam, currency, ids, AROUND_MARGIN, AROUND_SPAN)
-                windows = [
-                    self._window(index.open_in_family(fam, currency), named),
-                    self._window(index.open_by_number(fam, currency), named),
-                    self._window(around, named),
-                ]
-                memos = [
-                    i
-                    for i in index.family_credit_memos(fam, currency)
-                    if i.item_id not in named and index.remaining.get(i.item_id, 0) != 0
-                ][-MEMOS_NETTED:]
-                if memos:
-                    # the remittance may also leave out a credit memo it nets: the newest ones, with the window around
-                    windows.append(memos + self._window(around, named)[: MAX_ITEMS - len(memos)])
+                due = self._window(index.open_in_family(fam, currency), named)
+                windows = [due, self._by_number(due, fam, currency, named)]
             solutions = self._window_subsets(windows, diff)
+            if diff > 0 and not solutions:
+                solutions = self._window_subsets(self._around_windows(fam, currency, ids), diff)
             if len(solutions) == 1:
                 extra = solutions[0][0]
                 many = len(extra) > SCATTERED_AUTO_MAX
@@ -569,7 +567,7 @@ class CashMatcher:
     # ------------------------------------------------------------------ S3/S4: amounts
 
     def _amount_plans(
-        self, tx: BankTransaction, units: int, currency: str, family: str, payer: PayerMatch | None
+        self, tx: BankTransaction, units: int, currency: str, family: str, payer: PayerMatch | None, lump: bool = True
     ) -> list[_Plan]:
         index = self.index
         strength = payer.score if payer else 0.9
@@ -646,7 +644,7 @@ class CashMatcher:
                     ],
                 )
             ]
-        by_number = self._window(index.open_by_number(family, currency), ())
+        by_number = self._by_number(window, family, currency, ())
         solutions = self._window_subsets((window, by_number), units)
         if len(solutions) == 1:
             applied, contiguous = solutions[0]
@@ -679,7 +677,7 @@ class CashMatcher:
                     reasons=[who, Reason("ambiguous_subset", "several sets of open items add up to the amount")],
                 )
             )
-        if not solutions:
+        if lump and not solutions and len(window) == MAX_ITEMS:  # (a shorter window held every open item)
             run = self._unique_run(family, currency, units)
             if run is not None:
                 return [
@@ -720,11 +718,13 @@ class CashMatcher:
         # oldest-first beyond the window: "clear past due" / the whole balance
         running = 0
         taken: list[tuple[str, int]] = []
+        claims, payment = self._claims, self._payment
         for item in islice(index.open_in_family(family, currency), OLDEST_FIRST_LIMIT):
-            if self._claimed(item.item_id):
+            item_id = item.item_id
+            if claims.get(item_id, payment) != payment:
                 continue
-            running += remaining[item.item_id]
-            taken.append((item.item_id, remaining[item.item_id]))
+            running += remaining[item_id]
+            taken.append((item_id, remaining[item_id]))
             if running == units and len(taken) > MAX_ITEMS:
                 plans.append(
                     _Plan(
@@ -770,7 +770,7 @@ class CashMatcher:
         payment = self._payment
         starts: dict[int, int] = {0: 0}
         taken: list[tuple[str, int]] = []
-        prefix = 0
+        prefix = count = 0
         found: tuple[int, int] | None = None
         items, first = self.index.by_number(family, currency)
         for position in range(first, min(len(items), first + RUN_WINDOW)):
@@ -780,19 +780,47 @@ class CashMatcher:
                 continue
             prefix += open_
             taken.append((item_id, open_))
+            count += 1
             start = starts.get(prefix - units)
-            if start is not None and 2 <= len(taken) - start <= RUN_MAX:
+            if start is not None and 2 <= count - start <= RUN_MAX:
                 if found is not None:
                     return None
-                found = (start, len(taken))
-            starts[prefix] = len(taken)
+                found = (start, count)
+            starts[prefix] = count
         return taken[found[0] : found[1]] if found is not None else None
+
+    def _around_windows(self, family: str, currency: str, ids: list[str]) -> list[list[OpenItem]]:
+        """Where a remittance's left-out invoices are when not among the oldest: numbered between the named ones.
+
+        With the family's newest credit memos too: a remittance that leaves out invoices may leave out
+        the credit memo it nets as well.
+        """
+        index = self.index
+        named = set(ids)
+        around = self._window(index.around_by_number(family, currency, ids, AROUND_MARGIN, AROUND_SPAN), named)
+        windows = [around]
+        memos = [
+            i
+            for i in index.family_credit_memos(family, currency)
+            if i.item_id not in named and index.remaining.get(i.item_id, 0) != 0
+        ][-MEMOS_NETTED:]
+        if memos:
+            windows.append(memos + around[: MAX_ITEMS - len(memos)])
+        return windows
+
+    def _by_number(self, due: list[OpenItem], family: str, currency: str, exclude: Collection[str]) -> list[OpenItem]:
+        """The document-order window beside the due-date one `due` (its own items re-ordered when it holds them all)."""
+        if len(due) < MAX_ITEMS:
+            return sorted(due, key=number_order)
+        return self._window(self.index.open_by_number(family, currency), exclude)
 
     def _window(self, items: Iterable[OpenItem], exclude: Collection[str]) -> list[OpenItem]:
         """The first `MAX_ITEMS` of `items` that no other payment of the statement names, less `exclude`."""
         window = []
+        claims, payment = self._claims, self._payment
         for item in items:
-            if item.item_id in exclude or self._claimed(item.item_id):
+            item_id = item.item_id
+            if item_id in exclude or claims.get(item_id, payment) != payment:
                 continue
             window.append(item)
             if len(window) >= MAX_ITEMS:
@@ -808,13 +836,18 @@ class CashMatcher:
         found in both counts once, and is a contiguous run if it is one in either order.
         """
         remaining = self.index.remaining
-        found: dict[frozenset[str], tuple[list[tuple[str, int]], bool]] = {}
+        orders: dict[frozenset[str], list[list[str]]] = {}
         for window in windows:
-            values = [remaining[i.item_id] for i in window]
+            ids = [i.item_id for i in window]
+            orders.setdefault(frozenset(ids), []).append(ids)
+        found: dict[frozenset[str], tuple[list[tuple[str, int]], bool]] = {}
+        for listed in orders.values():  # the same items in another order have the same sets: searched once
+            first = listed[0]
+            values = [remaining[i] for i in first]
             for chosen in subset_solutions(values, units):
-                applied = [(window[k].item_id, values[k]) for k in chosen]
-                contiguous = chosen == tuple(range(chosen[0], chosen[0] + len(chosen)))
+                applied = [(first[k], values[k]) for k in chosen]
                 key = frozenset(i for i, _ in applied)
+                contiguous = any(_contiguous(order, key) for order in listed)
                 seen = found.get(key)
                 found[key] = (applied, contiguous or (seen is not None and seen[1]))
         return list(found.values())
@@ -900,6 +933,12 @@ class CashMatcher:
             Decimal(str(round(plan.score, 3))),
             tuple(plan.reasons),
         )
+
+
+def _contiguous(order: list[str], chosen: frozenset[str]) -> bool:
+    """The chosen items stand next to each other in `order`."""
+    positions = [n for n, item_id in enumerate(order) if item_id in chosen]
+    return positions[-1] - positions[0] + 1 == len(positions)
 
 
 def _net_of(applied: list[tuple[str, int]], units: int) -> list[tuple[str, int]]:
