@@ -122,7 +122,7 @@ def number_order(item: OpenItem) -> tuple[int, str]:
 
 
 class FamilyKeys:
-    """A family's reference keys → its items, for fuzzy search (`get` as on a dict of key → item ids).
+    """A family's reference keys → its items, for fuzzy search: which items a set of candidate keys names.
 
     Plain numbers (digits, no leading zero) are their own key, so they are one set built in C; a
     short key (the number without the tenant's constant prefix) is turned back into the full
@@ -149,19 +149,23 @@ class FamilyKeys:
                 if len(short) >= MIN_KEY_DIGITS:
                     self._other.setdefault(short, []).append(item_id)
 
-    def get(self, key: str) -> list[str] | None:
-        found = [key] if key in self._plain else []
-        if self._cut and len(key) >= MIN_KEY_DIGITS and key[0] != "0" and key.isdigit():
-            for length in self._lengths:
-                zeros = length - self._cut - len(key)
-                if zeros >= 0:
-                    full = self._prefix + "0" * zeros + key
-                    if full in self._plain:
-                        found.append(full)
-        other = self._other.get(key)
-        if other is not None:
-            found += other
-        return found or None
+    def find(self, keys: set[str]) -> set[str]:
+        """The items any of `keys` names (a set of digit keys: a reference and its one-edit neighbours)."""
+        found = keys & self._plain
+        if self._cut and self._lengths:
+            longest = self._lengths[-1] - self._cut
+            for key in keys:
+                if MIN_KEY_DIGITS <= len(key) <= longest and key[0] != "0":
+                    for length in self._lengths:
+                        zeros = length - self._cut - len(key)
+                        if zeros >= 0:
+                            full = self._prefix + "0" * zeros + key
+                            if full in self._plain:
+                                found.add(full)
+        if self._other:
+            for key in keys & self._other.keys():
+                found.update(self._other[key])
+        return found
 
 
 def _still_open(items: list[OpenItem], start: int, remaining: dict[str, int]) -> Iterator[OpenItem]:

@@ -286,13 +286,7 @@ class CashMatcher:
             key = ref.keys[0]
             if len(key) < MIN_KEY_DIGITS + 1 or not key.isdigit():
                 continue
-            items: set[str] = set()
-            for near in one_edit_away(key):
-                hits = keys.get(near)
-                if hits:
-                    items.update(hits)
-                    if len(items) > 1:
-                        break
+            items = keys.find(one_edit_away(key))
             if len(items) == 1:
                 item_id = items.pop()
                 if item_id not in exclude and index.units(item_id) != 0:
