@@ -671,8 +671,9 @@ class CashMatcher:
                     reasons=[who, Reason("ambiguous_subset", "several sets of open items add up to the amount")],
                 )
             )
-        if lump and not solutions and len(window) == MAX_ITEMS:  # (a shorter window held every open item)
-            run = self._unique_run(family, currency, units)
+        if not solutions:
+            # a window shorter than MAX_ITEMS held every open item: a run would have been found as a subset
+            run = self._unique_run(family, currency, units) if lump and len(window) == MAX_ITEMS else None
             if run is not None:
                 return [
                     _Plan(
