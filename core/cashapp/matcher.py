@@ -3,9 +3,10 @@
 Per payment: identify the payer (S1); resolve the references it gives, exact then fuzzy inside the
 customer family, accepted only when the customer or the amount corroborates them (S2); else match
 the amount 1:1, with each invoice's own discount terms (S3); else a unique exact-cents subset of
-the family's oldest open items (S4); explain what is left (S5: discount, bank fee, FX, short pay,
-over-payment, possible duplicate); score the explanation with evidence and decide by the tenant's
-thresholds (S6). Everything here is pure: records in, `CashMatch` records out.
+the family's oldest open items by due date or invoice number, or a unique run of consecutive
+invoices, leaving out those other payments of the statement name (S4); explain what is left
+(S5: discount, bank fee, FX, short pay, over-payment, possible duplicate); score the explanation
+with evidence and decide by the tenant's thresholds (S6). Everything here is pure: records in, `CashMatch` records out.
 """
 
 from __future__ import annotations
@@ -116,7 +117,8 @@ class CashMatcher:
 
         A payment without remittance is matched against its customer's oldest open items; an
         invoice that another payment of the same statement pays is in its way until that payment
-        is applied — so the second pass sees the open items the first pass left.
+        is applied — so the second pass sees the open items the first pass left, and invoices
+        another payment's remittance names are left out of the search from the start (`_claim`).
         """
         results = []
         total = len(transactions)
