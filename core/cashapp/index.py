@@ -11,11 +11,12 @@ as items are first looked at), so two payments of one invoice in one statement d
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
-from itertools import pairwise
-from operator import attrgetter
+from itertools import pairwise, repeat
+from operator import attrgetter, mul
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from creditbridge.core.money import minor_digits
 _RATIOS: dict[Decimal, tuple[int, int]] = {}
 _UNITS_PER_MINOR = {0: 10_000, 1: 1_000, 2: 100, 3: 10, 4: 1}
 """Integer units (1/10,000) in one minor unit, by the currency's minor digits."""
+_UNITS = Decimal(10_000)
 _ID = attrgetter("item_id")
 _OPEN = attrgetter("open_amount.amount")
 _PO = attrgetter("po_number")
@@ -68,23 +70,37 @@ def _plain(number: str) -> bool:
 class FamilyItems:
     """One customer family's open items, oldest due first, with the lookups matching needs (one pass)."""
 
-    __slots__ = ("amounts", "credit_memos", "discount_nets", "discounted", "first_open", "items", "keys")
+    __slots__ = (
+        "amounts",
+        "by_number",
+        "credit_memos",
+        "discount_nets",
+        "discounted",
+        "first_open",
+        "first_open_number",
+        "items",
+        "keys",
+    )
 
     def __init__(self, items: list[OpenItem], index: OpenItemIndex) -> None:
         self.items: list[OpenItem] = []
         self.first_open = 0
         """Items before this position are settled in this run (settled items never reopen)."""
+        self.by_number: list[OpenItem] | None = None
+        self.first_open_number = 0
         self.amounts: dict[int, list[str]] = {}
         self.credit_memos: list[OpenItem] = []
         self.discounted: list[OpenItem] = []
         self.discount_nets: dict[int, list[str]] | None = None
-        self.keys: dict[str, list[str]] | None = None
+        self.keys: FamilyKeys | None = None
         remaining = index.remaining
-        for item in items:
+        # open amounts in integer units, converted in C (map) rather than one Python call per item
+        ledger_units = map(int, map(mul, map(_OPEN, items), repeat(_UNITS)))
+        for item, fresh in zip(items, ledger_units, strict=True):
             item_id = item.item_id
             units = remaining.get(item_id)
             if units is None:
-                units = remaining[item_id] = open_units(item)
+                units = remaining[item_id] = fresh
                 if units == 0:  # closed in the ledger
                     continue
             self.items.append(item)
@@ -98,6 +114,58 @@ class FamilyItems:
                 found.append(item_id)
             if item.discount_percent:
                 self.discounted.append(item)
+
+
+def number_order(item: OpenItem) -> tuple[int, str]:
+    """Document numbers in issue order: shorter numbers first (`999` before `1000`), then as written."""
+    return len(item.item_id), item.item_id
+
+
+class FamilyKeys:
+    """A family's reference keys → its items, for fuzzy search: which items a set of candidate keys names.
+
+    Plain numbers (digits, no leading zero) are their own key, so they are one set built in C; a
+    short key (the number without the tenant's constant prefix) is turned back into the full
+    numbers it can stand for and looked up there. Only other numbers get a map, built item by item.
+    Why: a large customer's family is built on its first mistyped reference; per-item dict work
+    over tens of thousands of invoices cost more than the lookups it served.
+    """
+
+    __slots__ = ("_cut", "_lengths", "_other", "_plain", "_prefix")
+
+    def __init__(self, items: list[OpenItem], prefix: str) -> None:
+        ids = list(map(_ID, items))
+        self._plain = {i for i in ids if i.isdigit() and i[0] != "0"}
+        self._lengths = sorted(set(map(len, self._plain)))
+        self._prefix, self._cut = prefix, len(prefix)
+        self._other: dict[str, list[str]] = {}
+        for item_id in ids:
+            if item_id in self._plain:
+                continue
+            key = (item_id.lstrip("0") or "0") if item_id.isdigit() else document_key(item_id)
+            self._other.setdefault(key, []).append(item_id)
+            if self._cut and key.startswith(prefix):
+                short = key[self._cut :].lstrip("0")
+                if len(short) >= MIN_KEY_DIGITS:
+                    self._other.setdefault(short, []).append(item_id)
+
+    def find(self, keys: set[str]) -> set[str]:
+        """The items any of `keys` names (a set of digit keys: a reference and its one-edit neighbours)."""
+        found = keys & self._plain
+        if self._cut and self._lengths:
+            longest = self._lengths[-1] - self._cut
+            for key in keys:
+                if MIN_KEY_DIGITS <= len(key) <= longest and key[0] != "0":
+                    for length in self._lengths:
+                        zeros = length - self._cut - len(key)
+                        if zeros >= 0:
+                            full = self._prefix + "0" * zeros + key
+                            if full in self._plain:
+                                found.add(full)
+        if self._other:
+            for key in keys & self._other.keys():
+                found.update(self._other[key])
+        return found
 
 
 def _still_open(items: list[OpenItem], start: int, remaining: dict[str, int]) -> Iterator[OpenItem]:
@@ -287,6 +355,61 @@ class OpenItemIndex:
         group.first_open = start
         return _still_open(items, start, remaining)
 
+    def by_number(self, family: str, currency: str) -> tuple[list[OpenItem], int]:
+        """The family's invoices in document-number order (credit memos left out), and where the open ones start.
+
+        Why a second order: invoice numbers are issued in sequence, and a customer clearing "the
+        oldest" in its own books goes by its invoice list, not by our due dates — invoices issued
+        within a few days of each other (and due dates that differ by terms) interleave otherwise.
+        Items from the start position on may be settled too: check `remaining`.
+        """
+        group = self.family(family, currency)
+        items = group.by_number
+        if items is None:
+            invoices = [i for i in group.items if i.doc_type is not DocType.CREDIT_MEMO]
+            one_length = len(set(map(len, map(_ID, invoices)))) <= 1
+            items = group.by_number = sorted(invoices, key=_ID if one_length else number_order)
+        remaining = self.remaining
+        start = group.first_open_number
+        while start < len(items) and remaining.get(items[start].item_id, 0) == 0:
+            start += 1
+        group.first_open_number = start
+        return items, start
+
+    def open_by_number(self, family: str, currency: str) -> Iterator[OpenItem]:
+        """The family's invoices still open in this run in document-number order (lazily; see `by_number`)."""
+        items, start = self.by_number(family, currency)
+        return _still_open(items, start, self.remaining)
+
+    def around_by_number(self, family: str, currency: str, named: list[str], margin: int, span: int) -> list[OpenItem]:
+        """The family's open invoices numbered between the first and last of `named`, and `margin` either side.
+
+        Empty when the named invoices are more than `span` numbers of the family apart (a scattered set
+        gives no window). Settled items are skipped; the named ones are included.
+        """
+        items, first_open = self.by_number(family, currency)
+        orders = [number_order(self.items[i]) for i in named]
+        low = bisect_left(items, min(orders), key=number_order)
+        high = bisect_right(items, max(orders), key=number_order)
+        if high - low > span:
+            return []
+        remaining = self.remaining
+        before: list[OpenItem] = []
+        position = low - 1
+        while position >= first_open and len(before) < margin and low - position <= span:
+            if remaining.get(items[position].item_id, 0) != 0:
+                before.append(items[position])
+            position -= 1
+        window = before[::-1]
+        window += [i for i in items[low:high] if remaining.get(i.item_id, 0) != 0]
+        position, after = high, 0
+        while position < len(items) and after < margin and position - high <= span:
+            if remaining.get(items[position].item_id, 0) != 0:
+                window.append(items[position])
+                after += 1
+            position += 1
+        return window
+
     def family_credit_memos(self, family: str, currency: str) -> list[OpenItem]:
         """The family's credit memos, oldest first (a short payment may net one the payer did not name)."""
         return self.family(family, currency).credit_memos
@@ -306,22 +429,11 @@ class OpenItemIndex:
             group.discount_nets = nets
         return group.discount_nets
 
-    def family_keys(self, family: str, currency: str) -> dict[str, list[str]]:
+    def family_keys(self, family: str, currency: str) -> FamilyKeys:
         """Reference key (short keys too) → the family's open items, for fuzzy search; built on first use."""
         group = self.family(family, currency)
         if group.keys is None:
-            keys: dict[str, list[str]] = {}
-            prefix = self.prefix
-            cut = len(prefix)
-            for item in group.items:
-                item_id = item.item_id
-                key = (item_id.lstrip("0") or "0") if item_id.isdigit() else document_key(item_id)
-                keys.setdefault(key, []).append(item_id)
-                if cut and key.startswith(prefix):
-                    short = key[cut:].lstrip("0")
-                    if len(short) >= MIN_KEY_DIGITS:
-                        keys.setdefault(short, []).append(item_id)
-            group.keys = keys
+            group.keys = FamilyKeys(group.items, self.prefix)
         return group.keys
 
     def consume(self, item_id: str, units: int) -> None:

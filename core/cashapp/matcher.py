@@ -3,22 +3,23 @@
 Per payment: identify the payer (S1); resolve the references it gives, exact then fuzzy inside the
 customer family, accepted only when the customer or the amount corroborates them (S2); else match
 the amount 1:1, with each invoice's own discount terms (S3); else a unique exact-cents subset of
-the family's oldest open items (S4); explain what is left (S5: discount, bank fee, FX, short pay,
-over-payment, possible duplicate); score the explanation with evidence and decide by the tenant's
-thresholds (S6). Everything here is pure: records in, `CashMatch` records out.
+the family's oldest open items by due date or invoice number, or a unique run of consecutive
+invoices, leaving out those other payments of the statement name (S4); explain what is left
+(S5: discount, bank fee, FX, short pay, over-payment, possible duplicate); score the explanation
+with evidence and decide by the tenant's thresholds (S6). Everything here is pure: records in, `CashMatch` records out.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from itertools import islice
 
-from creditbridge.core.cashapp.index import OpenItemIndex, discount_units
+from creditbridge.core.cashapp.index import OpenItemIndex, discount_units, number_order
 from creditbridge.core.cashapp.learning import MatchMemory
 from creditbridge.core.cashapp.payers import PayerDirectory, PayerMatch, normalise_account, normalise_name
 from creditbridge.core.cashapp.policy import MatchPolicy
@@ -31,6 +32,16 @@ from creditbridge.core.money import Money, from_units, minor_digits, to_units
 Progress = Callable[[int, int], None]
 OLDEST_FIRST_LIMIT = 500
 SCATTERED_AUTO_MAX = 3
+MAX_PASSES = 2
+RUN_MAX = 6
+RUN_WINDOW = 150
+"""How many of a family's invoices (document order, settled ones included) the run search looks at."""
+MEMOS_NETTED = 3
+"""A remittance that leaves invoices out may leave out a credit memo it nets too: the family's newest few are tried."""
+AROUND_MARGIN = 2
+AROUND_SPAN = 200
+"""Invoices a remittance left out are looked for among those numbered between (and just around) the ones it names."""
+"""Passes over a statement: each retries what is not applied yet against what the earlier ones left open."""
 """A subset that is not a contiguous run of due dates is applied automatically only up to this many items."""
 """How far "all open items up to date X" walks a family's open items, oldest first."""
 
@@ -95,28 +106,76 @@ class CashMatcher:
         self._fx_num, self._fx_den = (self.policy.fx_tolerance_percent / 100).as_integer_ratio()
         self._auto = float(self.policy.auto_threshold)
         self._suggest = float(self.policy.suggest_threshold)
+        self._claims: dict[str, str] = {}
+        """Open item → the payment of this statement whose remittance names it exactly ("" when several do)."""
+        self._payment = ""
+        self._refs: dict[int, list[_Ref]] = {}
+        self._key_hits: dict[str, list[str]] = {}
 
     def match_all(self, transactions: Sequence[BankTransaction], progress: Progress | None = None) -> list[CashMatch]:
         """Match a statement in two passes: what is left after the certain matches is tried again.
 
         A payment without remittance is matched against its customer's oldest open items; an
         invoice that another payment of the same statement pays is in its way until that payment
-        is applied — so the second pass sees the open items the first pass left.
+        is applied — so the second pass sees the open items the first pass left, and invoices
+        another payment's remittance names are left out of the search from the start (`_claim`).
         """
         results = []
         total = len(transactions)
         step = max(1, total // 100)
         with without_cycle_collection():
+            self._claim(transactions)
             for number, transaction in enumerate(transactions, 1):
                 results.append(self.match(transaction))
                 if progress is not None and (number % step == 0 or number == total):
                     progress(number, total)
-            for position, result in enumerate(results):
-                if result.decision is not Decision.AUTO:
-                    again = self.match(result.transaction)
+            waiting = [n for n, result in enumerate(results) if result.decision is not Decision.AUTO]
+            for _ in range(MAX_PASSES - 1):
+                still = []
+                for position in waiting:
+                    again = self.match(results[position].transaction)
                     if again.decision is Decision.AUTO:
                         results[position] = again
+                    else:
+                        still.append(position)
+                if len(still) == len(waiting):
+                    break
+                waiting = still
+            self._claims, self._refs, self._key_hits = {}, {}, {}
         return results
+
+    def _claim(self, transactions: Sequence[BankTransaction]) -> None:
+        """Note which open items each payment's remittance names exactly, before any is matched.
+
+        Why: a payment without remittance (or one that left invoices out) is matched against its
+        customer's open items; an invoice another payment of the same statement names is that
+        payment's, even while that one waits for a person, and would make a wrong set look right or
+        the right set look ambiguous.
+        """
+        claims = self._claims
+        open_keys = self._open_keys
+        for transaction in transactions:
+            refs = self._refs[id(transaction)] = self._references(transaction)
+            for ref in refs:
+                for key in ref.keys:
+                    hits = open_keys(key)
+                    if hits:
+                        if len(hits) == 1:
+                            payment = transaction.transaction_id
+                            claims[hits[0]] = payment if claims.get(hits[0], payment) == payment else ""
+                        break
+
+    def _open_keys(self, key: str) -> list[str]:
+        """Open items a reference key names (remembered for the run: a statement's keys are looked up twice)."""
+        hits = self._key_hits.get(key)
+        if hits is None:
+            hits = self._key_hits[key] = self.index.open_keys.get(key)
+        return hits
+
+    def _claimed(self, item_id: str) -> bool:
+        """Another payment of this statement names the item in its remittance."""
+        owner = self._claims.get(item_id)
+        return owner is not None and owner != self._payment
 
     # ------------------------------------------------------------------ one payment
 
@@ -124,7 +183,10 @@ class CashMatcher:
         units = to_units(tx.amount.amount)
         currency = tx.amount.currency
         payer = self._identify(tx)
-        refs = self._references(tx)
+        self._payment = tx.transaction_id
+        refs = self._refs.get(id(tx))
+        if refs is None:
+            refs = self._references(tx)
         family = self.index.family_of(payer.customer_id) if payer else None
         plans: list[_Plan] = []
         duplicate: _Plan | None = None
@@ -144,7 +206,7 @@ class CashMatcher:
                 if fuzzy:
                     plans += self._anchored_plans(tx, units, currency, own + fuzzy, payer, family, family, fuzzy=True)
         if family is not None and not self._decisive(plans):
-            plans += self._amount_plans(tx, units, currency, family, payer)
+            plans += self._amount_plans(tx, units, currency, family, payer, lump=not refs)
         if duplicate is not None and not self._decisive(plans):
             plans.append(duplicate)
         return self._decide(tx, units, currency, payer, family, plans)
@@ -193,7 +255,7 @@ class CashMatcher:
         for ref in refs:
             hits: list[str] = []
             for key in ref.keys:
-                hits = [i for i in index.open_keys.get(key) if index.items[i].amount.currency == currency]
+                hits = [i for i in self._open_keys(key) if index.items[i].amount.currency == currency]
                 if not hits and (ref.structured or family is not None):
                     hits = index.po_keys.get(key)
                     if not ref.structured:  # a PO number in free text counts only inside the payer's family
@@ -226,13 +288,7 @@ class CashMatcher:
             key = ref.keys[0]
             if len(key) < MIN_KEY_DIGITS + 1 or not key.isdigit():
                 continue
-            items: set[str] = set()
-            for near in one_edit_away(key):
-                hits = keys.get(near)
-                if hits:
-                    items.update(hits)
-                    if len(items) > 1:
-                        break
+            items = keys.find(one_edit_away(key))
             if len(items) == 1:
                 item_id = items.pop()
                 if item_id not in exclude and index.units(item_id) != 0:
@@ -307,18 +363,28 @@ class CashMatcher:
             if diff < 0:
                 memos = index.family_credit_memos(fam, currency)
                 candidates = (i for i in memos if i.item_id not in ids and index.remaining.get(i.item_id, 0) != 0)
+                windows = [list(islice(candidates, MAX_ITEMS))]
             else:
-                candidates = (i for i in index.open_in_family(fam, currency) if i.item_id not in ids)
-            others = list(islice(candidates, MAX_ITEMS))
-            values = [index.remaining[i.item_id] for i in others]
-            solutions = subset_solutions(values, diff) if others else []
+                named = set(ids)
+                due = self._window(index.open_in_family(fam, currency), named)
+                windows = [due, self._by_number(due, fam, currency, named)]
+            solutions = self._window_subsets(windows, diff)
+            if diff > 0 and not solutions:
+                solutions = self._window_subsets(self._around_windows(fam, currency, ids), diff)
             if len(solutions) == 1:
-                extra = [(others[k].item_id, values[k]) for k in solutions[0]]
+                extra = solutions[0][0]
                 many = len(extra) > SCATTERED_AUTO_MAX
+                if corroborated == "customer":
+                    score = base - 0.01 if not many else 0.88
+                elif corroborated == "reference" and len(ids) >= 2 and not many:
+                    # no payer, but several references to one customer and the rest fits exactly
+                    score = base - 0.03
+                else:
+                    score = min(base, 0.75)
                 return [
                     _Plan(
                         "anchored_subset",
-                        (base - 0.01 if not many else 0.88) if corroborated == "customer" else min(base, 0.75),
+                        score,
                         list(zip(ids, open_units, strict=True)) + extra,
                         0,
                         reasons=[
@@ -335,7 +401,7 @@ class CashMatcher:
                 rest = [
                     i
                     for i in index.family_amounts(fam, currency).get(diff, ())
-                    if remaining[i] == diff and i not in ids
+                    if remaining[i] == diff and i not in ids and not self._claimed(i)
                 ]
                 if len(rest) == 1:
                     return [
@@ -497,7 +563,7 @@ class CashMatcher:
     # ------------------------------------------------------------------ S3/S4: amounts
 
     def _amount_plans(
-        self, tx: BankTransaction, units: int, currency: str, family: str, payer: PayerMatch | None
+        self, tx: BankTransaction, units: int, currency: str, family: str, payer: PayerMatch | None, lump: bool = True
     ) -> list[_Plan]:
         index = self.index
         strength = payer.score if payer else 0.9
@@ -506,7 +572,11 @@ class CashMatcher:
         )
         base = 0.96 if strength >= 0.95 else 0.93 if strength >= 0.9 else 0.9
         remaining = index.remaining
-        same = [i for i in index.family_amounts(family, currency).get(units, ()) if remaining[i] == units]
+        same = [
+            i
+            for i in index.family_amounts(family, currency).get(units, ())
+            if remaining[i] == units and not self._claimed(i)
+        ]
         if len(same) == 1:
             return [
                 _Plan(
@@ -534,6 +604,8 @@ class CashMatcher:
             ]
         window = []
         for item in index.open_in_family(family, currency):
+            if self._claimed(item.item_id):
+                continue
             window.append(item)
             if len(window) >= MAX_ITEMS:
                 break
@@ -544,7 +616,7 @@ class CashMatcher:
             item = index.items[item_id]
             open_ = remaining.get(item_id, 0)
             discount, earned = self._discount(tx, item, open_)
-            if discount and open_ - discount == units:
+            if discount and open_ - discount == units and not self._claimed(item_id):
                 discounted.append((item, discount, earned))
         if len(discounted) == 1:
             item, discount, earned = discounted[0]
@@ -568,14 +640,12 @@ class CashMatcher:
                     ],
                 )
             ]
-        values = [remaining[i.item_id] for i in window]
-        solutions = subset_solutions(values, units)
+        by_number = self._by_number(window, family, currency, ())
+        solutions = self._window_subsets((window, by_number), units)
         if len(solutions) == 1:
-            chosen = solutions[0]
-            applied = [(window[k].item_id, values[k]) for k in chosen]
-            contiguous = chosen == tuple(range(chosen[0], chosen[0] + len(chosen)))
+            applied, contiguous = solutions[0]
             # a contiguous run of due dates is a habit; a scattered set of many items is too often luck
-            score = base - 0.02 if contiguous else base - 0.04 if len(chosen) <= SCATTERED_AUTO_MAX else 0.88
+            score = base - 0.02 if contiguous else base - 0.04 if len(applied) <= SCATTERED_AUTO_MAX else 0.88
             return [
                 _Plan(
                     "subset",
@@ -593,7 +663,7 @@ class CashMatcher:
                 )
             ]
         if len(solutions) > 1:
-            applied = [(window[k].item_id, values[k]) for k in solutions[0]]
+            applied = solutions[0][0]
             plans.append(
                 _Plan(
                     "subset_ambiguous",
@@ -604,6 +674,25 @@ class CashMatcher:
                 )
             )
         if not solutions:
+            # a window shorter than MAX_ITEMS held every open item: a run would have been found as a subset
+            run = self._unique_run(family, currency, units) if lump and len(window) == MAX_ITEMS else None
+            if run is not None:
+                return [
+                    _Plan(
+                        "subset_run",
+                        base - 0.04,
+                        run,
+                        0,
+                        reasons=[
+                            who,
+                            Reason(
+                                "subset_run",
+                                f"{len(run)} open items numbered in a row add up exactly (the only such run; "
+                                "invoices other payments name skipped)",
+                            ),
+                        ],
+                    )
+                ]
             # the oldest items, each less its own early-payment discount where it has terms
             gross = net = 0
             unearned = False
@@ -626,9 +715,13 @@ class CashMatcher:
         # oldest-first beyond the window: "clear past due" / the whole balance
         running = 0
         taken: list[tuple[str, int]] = []
+        claims, payment = self._claims, self._payment
         for item in islice(index.open_in_family(family, currency), OLDEST_FIRST_LIMIT):
-            running += remaining[item.item_id]
-            taken.append((item.item_id, remaining[item.item_id]))
+            item_id = item.item_id
+            if claims.get(item_id, payment) != payment:
+                continue
+            running += remaining[item_id]
+            taken.append((item_id, remaining[item_id]))
             if running == units and len(taken) > MAX_ITEMS:
                 plans.append(
                     _Plan(
@@ -660,6 +753,101 @@ class CashMatcher:
                     )
                 )
         return plans
+
+    def _unique_run(self, family: str, currency: str, units: int) -> list[tuple[str, int]] | None:
+        """The only run of consecutive open invoices (document order, the first `RUN_WINDOW`) summing to `units`.
+
+        Why: a payer without remittance often clears one batch of its invoices — consecutive numbers,
+        not always the very oldest (older ones wait on a dispute, or another payment of the day pays
+        them). Invoices another payment of the statement names are skipped, not counted as breaks.
+        Runs of 2 to `RUN_MAX` items; none when a second run fits too.
+        """
+        remaining = self.index.remaining
+        claims = self._claims
+        payment = self._payment
+        starts: dict[int, int] = {0: 0}
+        taken: list[tuple[str, int]] = []
+        prefix = count = 0
+        found: tuple[int, int] | None = None
+        items, first = self.index.by_number(family, currency)
+        for position in range(first, min(len(items), first + RUN_WINDOW)):
+            item_id = items[position].item_id
+            open_ = remaining.get(item_id, 0)
+            if open_ <= 0 or claims.get(item_id, payment) != payment:
+                continue
+            prefix += open_
+            taken.append((item_id, open_))
+            count += 1
+            start = starts.get(prefix - units)
+            if start is not None and 2 <= count - start <= RUN_MAX:
+                if found is not None:
+                    return None
+                found = (start, count)
+            starts[prefix] = count
+        return taken[found[0] : found[1]] if found is not None else None
+
+    def _around_windows(self, family: str, currency: str, ids: list[str]) -> list[list[OpenItem]]:
+        """Where a remittance's left-out invoices are when not among the oldest: numbered between the named ones.
+
+        With the family's newest credit memos too: a remittance that leaves out invoices may leave out
+        the credit memo it nets as well.
+        """
+        index = self.index
+        named = set(ids)
+        around = self._window(index.around_by_number(family, currency, ids, AROUND_MARGIN, AROUND_SPAN), named)
+        windows = [around]
+        memos = [
+            i
+            for i in index.family_credit_memos(family, currency)
+            if i.item_id not in named and index.remaining.get(i.item_id, 0) != 0
+        ][-MEMOS_NETTED:]
+        if memos:
+            windows.append(memos + around[: MAX_ITEMS - len(memos)])
+        return windows
+
+    def _by_number(self, due: list[OpenItem], family: str, currency: str, exclude: Collection[str]) -> list[OpenItem]:
+        """The document-order window beside the due-date one `due` (its own items re-ordered when it holds them all)."""
+        if len(due) < MAX_ITEMS:
+            return sorted(due, key=number_order)
+        return self._window(self.index.open_by_number(family, currency), exclude)
+
+    def _window(self, items: Iterable[OpenItem], exclude: Collection[str]) -> list[OpenItem]:
+        """The first `MAX_ITEMS` of `items` that no other payment of the statement names, less `exclude`."""
+        window = []
+        claims, payment = self._claims, self._payment
+        for item in items:
+            item_id = item.item_id
+            if item_id in exclude or claims.get(item_id, payment) != payment:
+                continue
+            window.append(item)
+            if len(window) >= MAX_ITEMS:
+                break
+        return window
+
+    def _window_subsets(
+        self, windows: Iterable[list[OpenItem]], units: int
+    ) -> list[tuple[list[tuple[str, int]], bool]]:
+        """Distinct exact subsets of `units` over each window (up to two per window): (applications, contiguous).
+
+        The windows are the oldest open items in due-date order and in document-number order; a set
+        found in both counts once, and is a contiguous run if it is one in either order.
+        """
+        remaining = self.index.remaining
+        orders: dict[frozenset[str], list[list[str]]] = {}
+        for window in windows:
+            ids = [i.item_id for i in window]
+            orders.setdefault(frozenset(ids), []).append(ids)
+        found: dict[frozenset[str], tuple[list[tuple[str, int]], bool]] = {}
+        for listed in orders.values():  # the same items in another order have the same sets: searched once
+            first = listed[0]
+            values = [remaining[i] for i in first]
+            for chosen in subset_solutions(values, units):
+                applied = [(first[k], values[k]) for k in chosen]
+                key = frozenset(i for i, _ in applied)
+                contiguous = any(_contiguous(order, key) for order in listed)
+                seen = found.get(key)
+                found[key] = (applied, contiguous or (seen is not None and seen[1]))
+        return list(found.values())
 
     # ------------------------------------------------------------------ S6: decide
 
@@ -742,6 +930,12 @@ class CashMatcher:
             Decimal(str(round(plan.score, 3))),
             tuple(plan.reasons),
         )
+
+
+def _contiguous(order: list[str], chosen: frozenset[str]) -> bool:
+    """The chosen items stand next to each other in `order`."""
+    positions = [n for n, item_id in enumerate(order) if item_id in chosen]
+    return positions[-1] - positions[0] + 1 == len(positions)
 
 
 def _net_of(applied: list[tuple[str, int]], units: int) -> list[tuple[str, int]]:
