@@ -28,7 +28,14 @@ from creditbridge.sync.store import Store
 from creditbridge.sync.store.loader import load_customer_ledger
 from creditbridge.sync.web import collections_views, replica_cache
 from creditbridge.sync.web.listing import Column
-from creditbridge.sync.writeback import ChangeRequest, RequestStatus, list_conflicts, list_requests
+from creditbridge.sync.writeback import (
+    ChangeRequest,
+    OutboxStatus,
+    RequestStatus,
+    list_conflicts,
+    list_requests,
+    list_rows,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +44,8 @@ class WaitingWork:
 
     approvals: int
     conflicts: int
+    stopped_writes: int
+    """Outbox rows FAILED after their attempts (the ERP was down): the conflicts page offers Retry."""
     cashapp_exceptions: int
     broken_promises: int
     call_tasks_due: int
@@ -71,6 +80,7 @@ def dashboard(store: Store, source: str | None, as_of: date, config: Config, per
     waiting = WaitingWork(
         approvals=len(list_requests(store)),
         conflicts=len(list_conflicts(store)),
+        stopped_writes=len(list_rows(store.engine, None, (OutboxStatus.FAILED,))),
         cashapp_exceptions=len(cashapp_exceptions(store)),
         broken_promises=collections.broken_promises,
         call_tasks_due=collections.call_tasks_due,

@@ -9,6 +9,7 @@ sent while the ERP was unavailable and its one attempt ran out (FAILED: a stoppe
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -200,7 +201,10 @@ def test_viewers_and_collectors_neither_see_nor_decide_conflicts(world: World, u
 @SQLITE_ONLY
 def test_an_analyst_sees_the_page_but_cannot_decide(world: World) -> None:
     client = world.client("analyst1")
-    assert 'href="/conflicts"' in client.get("/dashboard").text  # the dashboard's tile and the nav link
+    dashboard = client.get("/dashboard").text
+    assert 'href="/conflicts"' in dashboard  # the dashboard's tiles and the nav link
+    assert re.search(r"<b>1</b><span>write-back conflicts</span>", dashboard)
+    assert re.search(r"<b>1</b><span>stopped writes to retry</span>", dashboard)
     response = post(client, f"/conflicts/{world.conflict.id}/resolve", keep="erp")
     assert response.status_code == 403  # type: ignore[attr-defined]
     assert world.row(world.conflict.id).resolution is None
