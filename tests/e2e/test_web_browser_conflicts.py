@@ -72,7 +72,7 @@ def test_an_approver_keeps_the_erps_value_and_an_admin_sees_the_users(
 
     page.goto(f"{base}/dashboard")
     sign_in(page, base, "bob", "bob-password-1")
-    tile = page.locator("a.tile[href='/conflicts']")
+    tile = page.locator("a.tile[href='/conflicts']", has_text="write-back conflicts")
     assert tile.inner_text().startswith("1")  # one conflict waiting
     tile.click()
     page.wait_for_url(f"{base}/conflicts")
