@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from creditbridge.core.ports import Change, ChangePage, Entity
@@ -72,3 +72,26 @@ def page_of(
     page = tuple(changes[:page_size])
     next_token = encode_token(entity, since, page[-1]) if len(changes) > page_size else None
     return ChangePage(entity, page, next_token, served_at)
+
+
+class KeptSweep:
+    """The changes of the sweep being paged, read once: its next pages (same entity and `since`) reuse them.
+
+    Why: an ERP that cannot page a read itself (SAP hands a day's changes back whole) would otherwise
+    be read in full again for every page; and the pages of one sweep must share one `served_at`.
+    """
+
+    def __init__(self) -> None:
+        self._kept: tuple[Entity, datetime | None, datetime, list[Change]] | None = None
+
+    def page(self, entity: Entity, since: datetime | None, page_token: str | None, page_size: int,
+             start: Callable[[], datetime], read: Callable[[datetime], list[Change]]) -> ChangePage:  # fmt: skip
+        """A page of the kept sweep, or of a new one: `start()` is its `served_at`, `read(served_at)` its changes."""
+        kept = self._kept
+        if page_token is not None and kept is not None and kept[:2] == (entity, since):
+            served_at, changes = kept[2], kept[3]
+        else:
+            served_at = start()
+            changes = read(served_at)
+            self._kept = (entity, since, served_at, changes)
+        return page_of(changes, entity, since, page_token, page_size, served_at)

@@ -146,7 +146,7 @@ OPEN_ITEMS = _OPEN_ITEMS_BASE + _KEYSET + """
 OPEN_ITEMS_ALL = _OPEN_ITEMS_BASE + _KEYSET_ALL + """
  ORDER BY q.ROW_KEY"""
 
-_PAYMENTS_BASE = """
+_PAYMENTS_SELECT = """
 SELECT q.*, ra.RECEIVABLE_APPLICATION_ID, ra.AMOUNT_APPLIED, ra.APPLY_DATE, aps.TRX_NUMBER AS APPLIED_TRX_NUMBER,
        aps.TERMS_SEQUENCE_NUMBER AS APPLIED_INSTALLMENT
   FROM (
@@ -165,40 +165,23 @@ SELECT q.*, ra.RECEIVABLE_APPLICATION_ID, ra.AMOUNT_APPLIED, ra.APPLY_DATE, aps.
     FROM AR_CASH_RECEIPTS_ALL cr
     JOIN HZ_CUST_ACCOUNTS ca ON ca.CUST_ACCOUNT_ID = cr.PAY_FROM_CUSTOMER
    WHERE cr.ORG_ID = :org_id
-     AND cr.TYPE = 'CASH'
+     AND cr.TYPE = 'CASH'"""
+
+_PAYMENTS_CHANGED_SINCE = """
+     AND cr.CASH_RECEIPT_ID IN (SELECT c.CASH_RECEIPT_ID FROM AR_CASH_RECEIPTS_ALL c WHERE c.LAST_UPDATE_DATE >= :since
+                                UNION
+                                SELECT x.CASH_RECEIPT_ID FROM AR_RECEIVABLE_APPLICATIONS_ALL x
+                                 WHERE x.LAST_UPDATE_DATE >= :since)"""
+"""A receipt changed when it or one of its applications did."""
+
+_PAYMENTS_APPLICATIONS = """
 ) q
   LEFT JOIN AR_RECEIVABLE_APPLICATIONS_ALL ra
          ON ra.CASH_RECEIPT_ID = q.ROW_KEY AND ra.STATUS = 'APP' AND ra.DISPLAY = 'Y'
   LEFT JOIN AR_PAYMENT_SCHEDULES_ALL aps ON aps.PAYMENT_SCHEDULE_ID = ra.APPLIED_PAYMENT_SCHEDULE_ID"""
 
-_PAYMENT_CHANGES_BASE = """
-SELECT q.*, ra.RECEIVABLE_APPLICATION_ID, ra.AMOUNT_APPLIED, ra.APPLY_DATE, aps.TRX_NUMBER AS APPLIED_TRX_NUMBER,
-       aps.TERMS_SEQUENCE_NUMBER AS APPLIED_INSTALLMENT
-  FROM (
-  SELECT cr.CASH_RECEIPT_ID AS ROW_KEY,
-         GREATEST(cr.LAST_UPDATE_DATE,
-                  NVL((SELECT MAX(x.LAST_UPDATE_DATE) FROM AR_RECEIVABLE_APPLICATIONS_ALL x
-                        WHERE x.CASH_RECEIPT_ID = cr.CASH_RECEIPT_ID), cr.LAST_UPDATE_DATE)
-         ) AS CHANGED_AT,
-         cr.RECEIPT_NUMBER,
-         ca.ACCOUNT_NUMBER,
-         cr.RECEIPT_DATE,
-         cr.AMOUNT,
-         cr.CURRENCY_CODE,
-         cr.COMMENTS,
-         cr.STATUS
-    FROM AR_CASH_RECEIPTS_ALL cr
-    JOIN HZ_CUST_ACCOUNTS ca ON ca.CUST_ACCOUNT_ID = cr.PAY_FROM_CUSTOMER
-   WHERE cr.ORG_ID = :org_id
-     AND cr.TYPE = 'CASH'
-     AND cr.CASH_RECEIPT_ID IN (SELECT c.CASH_RECEIPT_ID FROM AR_CASH_RECEIPTS_ALL c WHERE c.LAST_UPDATE_DATE >= :since
-                                UNION
-                                SELECT x.CASH_RECEIPT_ID FROM AR_RECEIVABLE_APPLICATIONS_ALL x
-                                 WHERE x.LAST_UPDATE_DATE >= :since)
-) q
-  LEFT JOIN AR_RECEIVABLE_APPLICATIONS_ALL ra
-         ON ra.CASH_RECEIPT_ID = q.ROW_KEY AND ra.STATUS = 'APP' AND ra.DISPLAY = 'Y'
-  LEFT JOIN AR_PAYMENT_SCHEDULES_ALL aps ON aps.PAYMENT_SCHEDULE_ID = ra.APPLIED_PAYMENT_SCHEDULE_ID"""
+_PAYMENTS_BASE = _PAYMENTS_SELECT + _PAYMENTS_APPLICATIONS
+_PAYMENT_CHANGES_BASE = _PAYMENTS_SELECT + _PAYMENTS_CHANGED_SINCE + _PAYMENTS_APPLICATIONS
 
 PAYMENTS = _PAYMENT_CHANGES_BASE + _KEYSET + """
  ORDER BY q.CHANGED_AT, q.ROW_KEY, ra.RECEIVABLE_APPLICATION_ID"""
@@ -206,7 +189,7 @@ PAYMENTS = _PAYMENT_CHANGES_BASE + _KEYSET + """
 PAYMENTS_ALL = _PAYMENTS_BASE + _KEYSET_ALL + """
  ORDER BY q.ROW_KEY, ra.RECEIVABLE_APPLICATION_ID"""
 
-_ORDERS_BASE = """
+_ORDERS_SELECT = """
 SELECT q.*, ln.LINE_ID, ln.ORDERED_QUANTITY, ln.UNIT_SELLING_PRICE
   FROM (
   SELECT h.HEADER_ID AS ROW_KEY,
@@ -221,31 +204,20 @@ SELECT q.*, ln.LINE_ID, ln.ORDERED_QUANTITY, ln.UNIT_SELLING_PRICE
          h.FLOW_STATUS_CODE
     FROM OE_ORDER_HEADERS_ALL h
     JOIN HZ_CUST_ACCOUNTS ca ON ca.CUST_ACCOUNT_ID = h.SOLD_TO_ORG_ID
-   WHERE h.ORG_ID = :org_id
+   WHERE h.ORG_ID = :org_id"""
+
+_ORDERS_CHANGED_SINCE = """
+     AND h.HEADER_ID IN (SELECT c.HEADER_ID FROM OE_ORDER_HEADERS_ALL c WHERE c.LAST_UPDATE_DATE >= :since
+                         UNION
+                         SELECT l.HEADER_ID FROM OE_ORDER_LINES_ALL l WHERE l.LAST_UPDATE_DATE >= :since)"""
+"""An order changed when its header or one of its lines did."""
+
+_ORDER_LINES = """
 ) q
   LEFT JOIN OE_ORDER_LINES_ALL ln ON ln.HEADER_ID = q.ROW_KEY AND NVL(ln.CANCELLED_FLAG, 'N') = 'N'"""
 
-_ORDER_CHANGES_BASE = """
-SELECT q.*, ln.LINE_ID, ln.ORDERED_QUANTITY, ln.UNIT_SELLING_PRICE
-  FROM (
-  SELECT h.HEADER_ID AS ROW_KEY,
-         GREATEST(h.LAST_UPDATE_DATE,
-                  NVL((SELECT MAX(l.LAST_UPDATE_DATE) FROM OE_ORDER_LINES_ALL l
-                        WHERE l.HEADER_ID = h.HEADER_ID), h.LAST_UPDATE_DATE)
-         ) AS CHANGED_AT,
-         h.ORDER_NUMBER,
-         ca.ACCOUNT_NUMBER,
-         h.ORDERED_DATE,
-         h.TRANSACTIONAL_CURR_CODE,
-         h.FLOW_STATUS_CODE
-    FROM OE_ORDER_HEADERS_ALL h
-    JOIN HZ_CUST_ACCOUNTS ca ON ca.CUST_ACCOUNT_ID = h.SOLD_TO_ORG_ID
-   WHERE h.ORG_ID = :org_id
-     AND h.HEADER_ID IN (SELECT c.HEADER_ID FROM OE_ORDER_HEADERS_ALL c WHERE c.LAST_UPDATE_DATE >= :since
-                         UNION
-                         SELECT l.HEADER_ID FROM OE_ORDER_LINES_ALL l WHERE l.LAST_UPDATE_DATE >= :since)
-) q
-  LEFT JOIN OE_ORDER_LINES_ALL ln ON ln.HEADER_ID = q.ROW_KEY AND NVL(ln.CANCELLED_FLAG, 'N') = 'N'"""
+_ORDERS_BASE = _ORDERS_SELECT + _ORDER_LINES
+_ORDER_CHANGES_BASE = _ORDERS_SELECT + _ORDERS_CHANGED_SINCE + _ORDER_LINES
 
 ORDERS = _ORDER_CHANGES_BASE + _KEYSET + """
  ORDER BY q.CHANGED_AT, q.ROW_KEY, ln.LINE_ID"""
@@ -285,11 +257,7 @@ _COLLECT_MESSAGES = """
   :messages := l_messages;
 END;"""
 
-UPDATE_PROFILE_AMOUNT = (
-    """
-DECLARE
-  l_rec HZ_CUSTOMER_PROFILE_V2PUB.CUST_PROFILE_AMT_REC_TYPE;
-  l_ovn NUMBER := :object_version_number;
+_MESSAGE_LOCALS = """
   l_status VARCHAR2(1);
   l_count NUMBER;
   l_data VARCHAR2(4000);
@@ -297,7 +265,16 @@ DECLARE
   l_names VARCHAR2(4000);
   l_app VARCHAR2(50);
   l_name VARCHAR2(30);
-BEGIN
+BEGIN"""
+"""What every API block declares for its status and the messages `_COLLECT_MESSAGES` gathers, and BEGIN."""
+
+UPDATE_PROFILE_AMOUNT = (
+    """
+DECLARE
+  l_rec HZ_CUSTOMER_PROFILE_V2PUB.CUST_PROFILE_AMT_REC_TYPE;
+  l_ovn NUMBER := :object_version_number;"""
+    + _MESSAGE_LOCALS
+    + """
   l_rec.cust_acct_profile_amt_id := :profile_amt_id;
   IF :clear_limit = 'Y' THEN
     l_rec.overall_credit_limit := FND_API.G_MISS_NUM;
@@ -319,15 +296,9 @@ CREATE_PROFILE_AMOUNT = (
     """
 DECLARE
   l_rec HZ_CUSTOMER_PROFILE_V2PUB.CUST_PROFILE_AMT_REC_TYPE;
-  l_id NUMBER;
-  l_status VARCHAR2(1);
-  l_count NUMBER;
-  l_data VARCHAR2(4000);
-  l_messages VARCHAR2(32767);
-  l_names VARCHAR2(4000);
-  l_app VARCHAR2(50);
-  l_name VARCHAR2(30);
-BEGIN
+  l_id NUMBER;"""
+    + _MESSAGE_LOCALS
+    + """
   l_rec.cust_account_profile_id := :profile_id;
   l_rec.cust_account_id := :cust_account_id;
   l_rec.currency_code := :currency_code;
@@ -349,15 +320,9 @@ UPDATE_CREDIT_HOLD = (
     """
 DECLARE
   l_rec HZ_CUSTOMER_PROFILE_V2PUB.CUSTOMER_PROFILE_REC_TYPE;
-  l_ovn NUMBER := :object_version_number;
-  l_status VARCHAR2(1);
-  l_count NUMBER;
-  l_data VARCHAR2(4000);
-  l_messages VARCHAR2(32767);
-  l_names VARCHAR2(4000);
-  l_app VARCHAR2(50);
-  l_name VARCHAR2(30);
-BEGIN
+  l_ovn NUMBER := :object_version_number;"""
+    + _MESSAGE_LOCALS
+    + """
   l_rec.cust_account_profile_id := :profile_id;
   l_rec.credit_hold := :credit_hold;
   HZ_CUSTOMER_PROFILE_V2PUB.UPDATE_CUSTOMER_PROFILE(
@@ -373,15 +338,7 @@ BEGIN
 
 _API_LOCALS = """
 DECLARE
-  l_id NUMBER;
-  l_status VARCHAR2(1);
-  l_count NUMBER;
-  l_data VARCHAR2(4000);
-  l_messages VARCHAR2(32767);
-  l_names VARCHAR2(4000);
-  l_app VARCHAR2(50);
-  l_name VARCHAR2(30);
-BEGIN"""
+  l_id NUMBER;""" + _MESSAGE_LOCALS
 
 CREATE_CASH = (
     _API_LOCALS

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from creditbridge.core.model import DocType, OrderStatus
+from creditbridge.core.ports import Capability
 
 if TYPE_CHECKING:
     from creditbridge.mappings.schema import SapMapping
@@ -27,6 +28,18 @@ class CompanyCode:
     currency: str  # T001-WAERS, also the credit control area's / segment's currency here
     credit_control_area: str  # KKBER (ECC)
     credit_segment: str  # CREDIT_SGMNT (S/4)
+
+
+SAP_CAPABILITIES = frozenset(
+    {
+        Capability.READ_CUSTOMERS,
+        Capability.READ_CREDIT_PROFILES,
+        Capability.READ_OPEN_ITEMS,
+        Capability.READ_PAYMENTS,
+        Capability.READ_ORDERS,
+        Capability.WRITE_CREDIT_PROFILE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +68,12 @@ class SapSettings:
     order_statuses: dict[str, OrderStatus] | None = None
     sales_organization: str | None = None
     """ECC: only sales orders of this sales organisation (VBAK-VKORG) are read; None: all."""
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What an SAP system (ECC or S/4HANA) offers here: write-offs only where their document types are named."""
+        writeoffs = {Capability.READ_WRITEOFFS} if self.writeoff_document_types else set()
+        return SAP_CAPABILITIES | writeoffs
 
     def company(self, code: str) -> CompanyCode:
         for company in self.company_codes:

@@ -104,6 +104,7 @@ class CashMatcher:
         self._overpay = to_units(self.policy.overpayment_auto_limit)
         # FX tolerance as an exact fraction of the open total (amounts are integer units: no float on money)
         self._fx_num, self._fx_den = (self.policy.fx_tolerance_percent / 100).as_integer_ratio()
+        # Confidence scores (not money) are floats while they are combined, Decimal in every result.
         self._auto = float(self.policy.auto_threshold)
         self._suggest = float(self.policy.suggest_threshold)
         self._claims: dict[str, str] = {}

@@ -32,7 +32,7 @@ from creditbridge.core.cashapp import (
     learn_rejection,
 )
 from creditbridge.core.model import BankTransaction, Ledger, MatchProposal, OpenItem, Reason, RemittanceLine
-from creditbridge.core.money import Money, from_units, to_units
+from creditbridge.core.money import Money, MoneyError, from_units, parse_decimal, to_units
 from creditbridge.sync.cashapp.matching import MatchSummary, match_statement, read_statement_file, summarise
 from creditbridge.sync.cashapp.short_pays import open_short_pay_disputes
 from creditbridge.sync.collections.repository import customer_currency
@@ -58,6 +58,18 @@ class CashappRun:
     statement_row: int
     created: bool
     summary: MatchSummary
+
+
+def parse_allocation(text: str) -> tuple[str, Decimal]:
+    """'INV-1001:250.00' -> ('INV-1001', Decimal('250.00')): how a person names an invoice and the amount for it."""
+    number, sep, amount = text.strip().rpartition(":")
+    number = number.strip()
+    try:
+        if not sep or not number:
+            raise MoneyError(text)
+        return number, parse_decimal(amount.strip())
+    except MoneyError:
+        raise CashappError(f"{text.strip()!r} is not INVOICE:AMOUNT (e.g. INV-1001:250.00)") from None
 
 
 def _now() -> datetime:

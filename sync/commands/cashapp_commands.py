@@ -304,15 +304,12 @@ def _candidate_text(candidate: dict[str, Any]) -> str:
 
 
 def _parse_invoice(text: str) -> tuple[str, Decimal]:
-    from creditbridge.core.money import MoneyError, parse_decimal
+    from creditbridge.sync.cashapp.job import CashappError, parse_allocation
 
-    number, sep, amount = text.rpartition(":")
-    if not sep or not number:
-        raise _fail(f"--invoice {text!r}: expected INVOICE:AMOUNT, e.g. INV-1001:250.00")
     try:
-        return number, parse_decimal(amount)
-    except MoneyError:
-        raise _fail(f"--invoice {text!r}: {amount!r} is not an amount") from None
+        return parse_allocation(text)
+    except CashappError as exc:
+        raise _fail(f"--invoice {exc}") from None
 
 
 def confirm_command(

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from creditbridge.sync.web import roles, sessions
-from creditbridge.sync.web.context import EXPORTS, Workspace, export, listing
+from creditbridge.sync.web.context import Workspace, export, listing
 from creditbridge.sync.web.listing import Column
 from creditbridge.sync.web.users import (
     MIN_PASSWORD_LENGTH,
@@ -66,9 +66,7 @@ def router(ws: Workspace) -> APIRouter:
     @routes.get("/admin/users.{kind}")
     def users_export(kind: str, request: Request,
                      _session: Annotated[sessions.Session, ws.guard("users.manage")]) -> Response:  # fmt: skip
-        if kind not in EXPORTS:
-            return Response("not found", status_code=404, media_type="text/plain")
-        return export(user_rows(list_users(ws.store.engine)), COLUMNS, request, "username", f"users.{kind}")
+        return export(lambda: user_rows(list_users(ws.store.engine)), COLUMNS, request, "username", "users", kind)
 
     async def change(request: Request, session: sessions.Session, verb: str, name: str,
                      act: Callable[[], object], form: Mapping[str, str] | None = None) -> Response:  # fmt: skip

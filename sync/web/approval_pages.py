@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from creditbridge.sync.web import actions, sessions, views
-from creditbridge.sync.web.context import EXPORTS, Workspace, export, listing
+from creditbridge.sync.web.context import Workspace, export, listing
 
 
 def router(ws: Workspace) -> APIRouter:
@@ -24,9 +24,7 @@ def router(ws: Workspace) -> APIRouter:
     @routes.get("/approvals.{kind}")
     def approvals_export(kind: str, request: Request,
                          _session: Annotated[sessions.Session, ws.guard("approvals.export")]) -> Response:  # fmt: skip
-        if kind not in EXPORTS:
-            return Response("not found", status_code=404, media_type="text/plain")
-        return export(views.approval_rows(ws.store), views.APPROVAL_COLUMNS, request, "id", f"approvals.{kind}")
+        return export(lambda: views.approval_rows(ws.store), views.APPROVAL_COLUMNS, request, "id", "approvals", kind)
 
     async def decide(request: Request, session: sessions.Session, request_id: int, verb: str) -> Response:
         form = await request.form()

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from creditbridge.core.model import OpenItem
 from creditbridge.core.money import MoneyError, parse_decimal
-from creditbridge.sync.cashapp.job import CashappError, open_invoices_of
+from creditbridge.sync.cashapp.job import CashappError, open_invoices_of, parse_allocation
 from creditbridge.sync.cashapp.job import exceptions as cashapp_exceptions
 from creditbridge.sync.web import actions, sessions
 from creditbridge.sync.web.context import Workspace, page_number
@@ -38,9 +38,9 @@ def router(ws: Workspace) -> APIRouter:
         shown = rows[(number - 1) * PER_PAGE : number * PER_PAGE]
         chosen = request.query_params.get("customer") or None
         picked_for = request.query_params.get("payment")
-        pickers = {
-            row["payment_id"]: _picker(ws, row, chosen if picked_for == row["payment_id"] else None) for row in shown
-        }
+        read: dict[str, list[OpenItem]] = {}
+        pickers = {row["payment_id"]: _picker(ws, row, chosen if picked_for == row["payment_id"] else None, read)
+                   for row in shown}  # fmt: skip
         distinct = {row["payment_id"]: distinct_candidates(row) for row in shown}
         return ws.page(request, "cashapp.html", status, session, rows=shown, total=len(rows), page=number,
                        pages=pages, pickers=pickers, distinct=distinct, error=error, done=done)  # fmt: skip
@@ -72,17 +72,7 @@ def router(ws: Workspace) -> APIRouter:
 
 def parse_allocations(text: str) -> list[tuple[str, Decimal]]:
     """'INV-1:100.00, INV-2:20' -> [(INV-1, 100.00), (INV-2, 20)]; `CashappError` naming what is wrong."""
-    found = []
-    for part in (p.strip() for p in text.replace(";", ",").split(",")):
-        if not part:
-            continue
-        invoice, _, amount = part.rpartition(":")
-        try:
-            found.append((invoice.strip(), parse_decimal(amount.strip())))
-        except MoneyError:
-            raise CashappError(f"{part!r} is not INVOICE:AMOUNT") from None
-        if not invoice.strip():
-            raise CashappError(f"{part!r} is not INVOICE:AMOUNT")
+    found = [parse_allocation(part) for part in text.replace(";", ",").split(",") if part.strip()]
     if not found:
         raise CashappError("name the invoices as INVOICE:AMOUNT, separated by commas")
     return found
@@ -115,11 +105,16 @@ def distinct_candidates(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return kept
 
 
-def _picker(ws: Workspace, row: Mapping[str, Any], chosen: str | None) -> tuple[str | None, list[OpenItem]]:
-    """Whose open invoices to offer for a payment, and those invoices (same currency as the payment)."""
+def _picker(ws: Workspace, row: Mapping[str, Any], chosen: str | None,
+            read: dict[str, list[OpenItem]]) -> tuple[str | None, list[OpenItem]]:  # fmt: skip
+    """Whose open invoices to offer for a payment, and those invoices (same currency as the payment).
+
+    `read` keeps each customer's invoices for the page: several payments of one customer read them once.
+    """
     suggested = next((c.get("customer_id") for c in row.get("candidates") or () if c.get("customer_id")), None)
     customer = chosen or row.get("customer_id") or suggested
     if not customer:
         return None, []
-    items = open_invoices_of(ws.store, customer, ws.source)
-    return customer, [i for i in items if i.open_amount.currency == row["currency"]]
+    if customer not in read:
+        read[customer] = open_invoices_of(ws.store, customer, ws.source)
+    return customer, [i for i in read[customer] if i.open_amount.currency == row["currency"]]

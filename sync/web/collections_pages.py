@@ -8,7 +8,7 @@ opened on the day the page is looked at (its `as_of`, never later than today), s
 them at once.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -21,7 +21,7 @@ from creditbridge.core.collections import REASON_CODES
 from creditbridge.sync.web import collections_actions, collections_views, sessions
 from creditbridge.sync.web.actions import ActionError
 from creditbridge.sync.web.collections_views import SHOW, WORKLIST_COLUMNS, WORKLIST_PAGE_COLUMNS, PolicyUnreadable
-from creditbridge.sync.web.context import EXPORTS, Workspace, as_of_of, export, is_date, listing
+from creditbridge.sync.web.context import Workspace, as_of_of, export, is_date, listing
 
 DONE = {"call": "Call logged", "promise": "Promise recorded", "dispute": "Dispute opened",
         "resolve": "Dispute resolved", "task": "Task done"}  # fmt: skip
@@ -57,15 +57,16 @@ def router(ws: Workspace) -> APIRouter:
     @routes.get("/collections.{kind}")
     def worklist_export(kind: str, request: Request,
                         _session: Annotated[sessions.Session, ws.guard("collections.export")]) -> Response:  # fmt: skip
-        if kind not in EXPORTS:
-            return Response("not found", status_code=404, media_type="text/plain")
         show = request.query_params.get("show")
-        try:
+
+        def rows() -> list[Mapping[str, Any]]:
             found = collections_views.worklist(ws.store, ws.config, as_of_of(request))
+            return found.rows(show if show in SHOW else None)
+
+        try:
+            return export(rows, WORKLIST_COLUMNS, request, "priority", "collections", kind)
         except PolicyUnreadable as exc:
             return Response(f"the dunning policy has errors: {exc}", status_code=500, media_type="text/plain")
-        rows = found.rows(show if show in SHOW else None)
-        return export(rows, WORKLIST_COLUMNS, request, "priority", f"collections.{kind}")
 
     async def act(request: Request, session: sessions.Session, customer_id: str, kind: str,
                   work: Callable[[Any, date], object]) -> Response:  # fmt: skip

@@ -22,7 +22,7 @@ from creditbridge.sync.logs import job_run
 from creditbridge.sync.reports.formats import amount_text
 from creditbridge.sync.store import Store
 from creditbridge.sync.web import sessions
-from creditbridge.sync.web.context import EXPORTS, Workspace, export, listing
+from creditbridge.sync.web.context import Workspace, export, listing
 from creditbridge.sync.web.listing import Column
 from creditbridge.sync.writeback import OutboxRow, OutboxStatus
 from creditbridge.sync.writeback.requests import customer_facts
@@ -136,9 +136,7 @@ def router(ws: Workspace) -> APIRouter:
     @routes.get("/conflicts.{kind}")
     def conflicts_export(kind: str, request: Request,
                          _session: Annotated[sessions.Session, ws.guard("conflicts.export")]) -> Response:  # fmt: skip
-        if kind not in EXPORTS:
-            return Response("not found", status_code=404, media_type="text/plain")
-        return export(conflict_rows(ws.store, state_of(request)), COLUMNS, request, "when", f"conflicts.{kind}")
+        return export(lambda: conflict_rows(ws.store, state_of(request)), COLUMNS, request, "when", "conflicts", kind)
 
     async def act(request: Request, session: sessions.Session, verb: str, action: Any) -> Response:
         try:

@@ -7,7 +7,7 @@ new page is one module, not an edit of a long function of closures.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -142,10 +142,15 @@ def listing(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], reques
                    default=default, keep=keep, query=q.get("q"))  # fmt: skip
 
 
-def export(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], request: Request, default: str,
-           filename: str) -> Response:  # fmt: skip
-    """The whole filtered, sorted list as a download (`filename`'s extension says CSV or XLSX)."""
+def export(rows: Callable[[], Sequence[Mapping[str, Any]]], columns: Sequence[Column], request: Request,
+           default: str, name: str, kind: str) -> Response:  # fmt: skip
+    """The whole filtered, sorted list as the download `name.kind` (a kind of `EXPORTS`, else 404).
+
+    `rows` is only called for a kind that exists: a mistyped extension costs no list.
+    """
+    if kind not in EXPORTS:
+        return Response("not found", status_code=404, media_type="text/plain")
     q = request.query_params
-    chosen = filtered_rows(rows, columns, q.get("q"))
+    chosen = filtered_rows(rows(), columns, q.get("q"))
     ordered, _key, _desc = sorted_rows(chosen, columns, q.get("sort"), q.get("dir", "desc"), default)
-    return table_response(ordered, columns, filename)
+    return table_response(ordered, columns, f"{name}.{kind}")

@@ -27,7 +27,7 @@ from creditbridge.sync.credit_applications import (
 from creditbridge.sync.credit_decisions import StoredDecision, get_decision, list_decisions, plain_json, replayed
 from creditbridge.sync.store.credit_tables import credit_decisions
 from creditbridge.sync.web import actions, application_form, sessions
-from creditbridge.sync.web.context import EXPORTS, Workspace, export, listing
+from creditbridge.sync.web.context import Workspace, export, listing
 from creditbridge.sync.web.listing import Column
 
 DECISION_COLUMNS = (
@@ -170,9 +170,7 @@ def router(ws: Workspace) -> APIRouter:
     def decisions_export(kind: str, request: Request,
                          _session: Annotated[sessions.Session, ws.guard("credit.decisions.view")],
                          ) -> Response:  # fmt: skip
-        if kind not in EXPORTS:
-            return Response("not found", status_code=404, media_type="text/plain")
-        return export(decisions_list(request), DECISION_COLUMNS, request, "id", f"credit-decisions.{kind}")
+        return export(lambda: decisions_list(request), DECISION_COLUMNS, request, "id", "credit-decisions", kind)
 
     @routes.get("/credit/decisions/{decision_id}")
     def decision(decision_id: str, request: Request,

@@ -15,7 +15,7 @@ from creditbridge.sync.reports.formats import days_text, percent_text
 from creditbridge.sync.reports.html_report import trend_card
 from creditbridge.sync.reports.svg_charts import BUCKET_COLOURS, aging_bar, aging_bar_labels
 from creditbridge.sync.web import actions, collections_views, limit_requests, sessions, views
-from creditbridge.sync.web.context import EXPORTS, Workspace, as_of_of, export, is_date, listing
+from creditbridge.sync.web.context import Workspace, as_of_of, export, is_date, listing
 from creditbridge.sync.web.sparklines import sparkline
 
 TREND_KPIS: tuple[tuple[str, str, Callable[[Decimal], str]], ...] = (
@@ -72,9 +72,7 @@ def router(ws: Workspace) -> APIRouter:
     @routes.get("/customers.{kind}")
     def customers_export(kind: str, request: Request,
                          _session: Annotated[sessions.Session, ws.guard("customers.export")]) -> Response:  # fmt: skip
-        if kind not in EXPORTS:
-            return Response("not found", status_code=404, media_type="text/plain")
-        return export(customers_list(request), views.CUSTOMER_COLUMNS, request, "past_due", f"customers.{kind}")
+        return export(lambda: customers_list(request), views.CUSTOMER_COLUMNS, request, "past_due", "customers", kind)
 
     @routes.get("/customers/{customer_id:path}")
     def customer(customer_id: str, request: Request,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from typing import Final
 
 from creditbridge.adapters.sap.odata.client import ODataClient
 from creditbridge.adapters.sap.odata.reader import S4Reader
@@ -12,17 +11,6 @@ from creditbridge.adapters.sap.odata.writer import S4CreditWriter
 from creditbridge.adapters.sap.settings import SapSettings
 from creditbridge.core.model import CreditProfile
 from creditbridge.core.ports import Capability, ChangePage, Entity, ProfileWrite, WriteResult
-
-CAPABILITIES: Final = frozenset(
-    {
-        Capability.READ_CUSTOMERS,
-        Capability.READ_CREDIT_PROFILES,
-        Capability.READ_OPEN_ITEMS,
-        Capability.READ_PAYMENTS,
-        Capability.READ_ORDERS,
-        Capability.WRITE_CREDIT_PROFILE,
-    }
-)
 
 
 class S4Erp:
@@ -37,8 +25,7 @@ class S4Erp:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.erp_name = name
-        writeoffs = {Capability.READ_WRITEOFFS} if settings.writeoff_document_types else set()
-        self.capabilities: frozenset[Capability] = CAPABILITIES | writeoffs
+        self.capabilities: frozenset[Capability] = settings.capabilities
         self.client = client
         self.reader = S4Reader(client, settings, page_size=page_size, zone=zone, clock=clock)
         self.writer = S4CreditWriter(client, self.reader)

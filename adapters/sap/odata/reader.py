@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from creditbridge.adapters.change_paging import page_of, require_aware
+from creditbridge.adapters.change_paging import KeptSweep, require_aware
 from creditbridge.adapters.sap.odata import wire
 from creditbridge.adapters.sap.odata.client import ODataClient
 from creditbridge.adapters.sap.receivables import FiLine, documents
@@ -51,20 +51,15 @@ class S4Reader:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client, self.settings, self.page_size, self.zone, self._clock = client, settings, page_size, zone, clock
-        self._sweep: tuple[Entity, datetime | None, datetime, list[Change]] | None = None
+        self._sweep = KeptSweep()
 
     def read_changes(self, entity: Entity, since: datetime | None, page_token: str | None = None) -> ChangePage:
         require_aware(since)
         if entity not in ENTITIES or (entity is Entity.WRITEOFFS and not self.settings.writeoff_document_types):
             raise ValueError(f"SAP S/4HANA has no {entity} here")
-        cached = self._sweep
-        if page_token is not None and cached is not None and cached[:2] == (entity, since):
-            served_at, changes = cached[2], cached[3]
-        else:
-            served_at = start_of_day(self._clock(), self.zone)
-            changes = self._changes(entity, since, served_at)
-            self._sweep = (entity, since, served_at, changes)
-        return page_of(changes, entity, since, page_token, self.page_size, served_at)
+        return self._sweep.page(entity, since, page_token, self.page_size,
+                                lambda: start_of_day(self._clock(), self.zone),
+                                lambda served_at: self._changes(entity, since, served_at))  # fmt: skip
 
     def _changes(self, entity: Entity, since: datetime | None, today: datetime) -> list[Change]:
         found: list[tuple[str, datetime, Record, str]] = []

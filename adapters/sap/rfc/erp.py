@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from typing import Final
 
 from creditbridge.adapters.sap.rfc.connection import RfcConnector
 from creditbridge.adapters.sap.rfc.reader import EccReader
@@ -13,17 +12,6 @@ from creditbridge.adapters.sap.rfc.writer import EccCreditWriter
 from creditbridge.adapters.sap.settings import SapSettings
 from creditbridge.core.model import CreditProfile
 from creditbridge.core.ports import Capability, ChangePage, Entity, ProfileWrite, WriteResult
-
-CAPABILITIES: Final = frozenset(
-    {
-        Capability.READ_CUSTOMERS,
-        Capability.READ_CREDIT_PROFILES,
-        Capability.READ_OPEN_ITEMS,
-        Capability.READ_PAYMENTS,
-        Capability.READ_ORDERS,
-        Capability.WRITE_CREDIT_PROFILE,
-    }
-)
 
 
 class EccErp:
@@ -38,8 +26,7 @@ class EccErp:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.erp_name = name
-        writeoffs = {Capability.READ_WRITEOFFS} if settings.writeoff_document_types else set()
-        self.capabilities: frozenset[Capability] = CAPABILITIES | writeoffs
+        self.capabilities: frozenset[Capability] = settings.capabilities
         self.session = RfcSession(connector)
         self.reader = EccReader(self.session, settings, page_size=page_size, zone=zone, clock=clock)
         self.writer = EccCreditWriter(connector, self.session, self.reader)

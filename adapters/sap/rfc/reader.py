@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from creditbridge.adapters.change_paging import page_of, require_aware
+from creditbridge.adapters.change_paging import KeptSweep, require_aware
 from creditbridge.adapters.sap.codes import alpha_out, amount, dats, flag, sap_date
 from creditbridge.adapters.sap.receivables import FiLine, documents
 from creditbridge.adapters.sap.rfc.returns import failures
@@ -69,7 +69,7 @@ class EccReader:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.session, self.settings, self.page_size, self.zone, self._clock = session, settings, page_size, zone, clock
-        self._sweep: tuple[Entity, datetime | None, datetime, list[Change]] | None = None
+        self._sweep = KeptSweep()
         self._areas: dict[str, str] | None = None
         self._lines: tuple[date | None, float, list[FiLine]] | None = None
 
@@ -79,14 +79,9 @@ class EccReader:
         require_aware(since)
         if entity not in ENTITIES or (entity is Entity.WRITEOFFS and not self.settings.writeoff_document_types):
             raise ValueError(f"SAP ECC has no {entity} here")
-        cached = self._sweep
-        if page_token is not None and cached is not None and cached[:2] == (entity, since):
-            served_at, changes = cached[2], cached[3]
-        else:
-            served_at = start_of_day(self._clock(), self.zone)
-            changes = self._changes(entity, since)
-            self._sweep = (entity, since, served_at, changes)
-        return page_of(changes, entity, since, page_token, self.page_size, served_at)
+        return self._sweep.page(entity, since, page_token, self.page_size,
+                                lambda: start_of_day(self._clock(), self.zone),
+                                lambda _served_at: self._changes(entity, since))  # fmt: skip
 
     def _changes(self, entity: Entity, since: datetime | None) -> list[Change]:
         first = since_day(since, self.zone)
