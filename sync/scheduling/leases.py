@@ -76,12 +76,14 @@ def claim(
     at = to_db_time(now)
     db_slot = None if slot is None else to_db_time(slot)
     with write_transaction(engine) as conn:
+        # The lease row first, locked: a holder finishing now commits before or after this claim, never
+        # between reading its run (still "running") and its lease (already free) — which re-ran a slot.
+        lease = _lease_row(conn, connection, job)
         run = _run_row(conn, connection, job, db_slot, run_id)
         if run_id is not None and run is None:
             return Refusal("gone", f"there is no run {run_id}")
         if run is not None and run["status"] in FINISHED:
             return Refusal("done", f"run {run['id']} already ended {run['status']}")
-        lease = _lease_row(conn, connection, job)
         if lease["holder"] is not None and lease["expires_at"] is not None and lease["expires_at"] > at:
             return Refusal("busy", f"{lease['holder']} holds {connection}/{job} (run {lease['run_id']}) "
                            f"until {lease['expires_at']:%H:%M:%S} UTC", lease["expires_at"])  # fmt: skip
@@ -199,14 +201,14 @@ def _run_row(
 
 def _lease_row(conn: sa.Connection, connection: str, job: str) -> sa.RowMapping:
     key = {"connection": connection, "job": job}
-    found = conn.execute(sa.select(job_leases).filter_by(**key)).mappings().first()
+    found = conn.execute(sa.select(job_leases).filter_by(**key).with_for_update()).mappings().first()
     if found is None:
         try:
             with conn.begin_nested():
                 conn.execute(sa.insert(job_leases).values(**key, fence=0))
         except sa.exc.IntegrityError:
             pass  # a concurrent first claimer created it
-        found = conn.execute(sa.select(job_leases).filter_by(**key)).mappings().one()
+        found = conn.execute(sa.select(job_leases).filter_by(**key).with_for_update()).mappings().one()
     return found
 
 
